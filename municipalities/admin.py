@@ -1,0 +1,140 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from municipalities.models import (
+    Department,
+    FollowUpAction,
+    Institution,
+    Municipality,
+    MunicipalPlan,
+    PeriodClosure,
+    PlanStageChange,
+    TableMeeting,
+    Target,
+    TechnicalAssistance,
+    TerritorialOffice,
+    ThematicTable,
+)
+from pess_tracker.admin_scoping import ScopedModelAdmin, ScopedTabularInline
+
+REVIEW_FIELDS = ("review_state", "review_comment", "submitted_at", "reviewed_at", "reviewed_by", "created_by")
+
+
+class ReviewableAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
+    """Shared settings for records under review: review fields are set by the review actions."""
+
+    readonly_fields = REVIEW_FIELDS
+
+
+@admin.register(Department)
+class DepartmentAdmin(ScopedModelAdmin):
+    list_display = ("code", "iso_code", "name", "zone")
+    search_fields = ("name", "code", "iso_code")
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(ScopedModelAdmin):
+    list_display = ("code", "name", "department", "municipality_2024", "pess_phase", "pess_entry_date")
+    list_filter = ("pess_phase", "department")
+    list_select_related = ("department",)
+    search_fields = ("name", "code", "municipality_2024")
+
+
+@admin.register(TerritorialOffice)
+class TerritorialOfficeAdmin(ScopedModelAdmin):
+    list_display = ("name", "department", "phone", "email", "named_in_source")
+    list_filter = ("department", "named_in_source")
+    list_select_related = ("department",)
+    search_fields = ("name", "code")
+
+
+@admin.register(ThematicTable)
+class ThematicTableAdmin(ScopedModelAdmin):
+    list_display = ("name", "code")
+    search_fields = ("name", "code")
+
+
+class FollowUpActionInline(ScopedTabularInline):
+    model = FollowUpAction
+
+
+@admin.register(TableMeeting)
+class TableMeetingAdmin(ReviewableAdmin):
+    list_display = ("date", "table", "municipality", "office", "review_state")
+    list_filter = ("review_state", "table", "office__department", "municipality__pess_phase", "office", "date")
+    list_select_related = ("table", "municipality", "office")
+    search_fields = ("agreements", "follow_up", "municipality__name")
+    autocomplete_fields = ("municipality", "office", "table", "isdemu_participants")
+    date_hierarchy = "date"
+    inlines = [FollowUpActionInline]
+
+
+@admin.register(FollowUpAction)
+class FollowUpActionAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
+    list_display = ("description", "meeting", "responsible", "due_date", "status")
+    list_filter = ("status", "due_date")
+    list_select_related = ("meeting__table", "meeting__municipality")
+    search_fields = ("description", "responsible")
+    autocomplete_fields = ("meeting",)
+
+
+@admin.register(Institution)
+class InstitutionAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
+    list_display = ("name", "kind", "municipality")
+    list_filter = ("kind", "municipality__department")
+    list_select_related = ("municipality",)
+    search_fields = ("name", "search_name")
+    autocomplete_fields = ("municipality",)
+
+
+@admin.register(TechnicalAssistance)
+class TechnicalAssistanceAdmin(ReviewableAdmin):
+    list_display = ("date", "institution", "municipality", "topic", "hours", "office", "review_state")
+    list_filter = ("review_state", "topic", "office__department", "municipality__pess_phase", "office", "date")
+    list_select_related = ("institution__municipality", "municipality", "office")
+    search_fields = ("institution__name", "outcome", "municipality__name")
+    autocomplete_fields = ("institution", "municipality", "office")
+    date_hierarchy = "date"
+
+
+class PlanStageChangeInline(ScopedTabularInline):
+    model = PlanStageChange
+    fk_name = "plan"
+    autocomplete_fields = ("proposed_by", "decided_by")
+
+
+@admin.register(MunicipalPlan)
+class MunicipalPlanAdmin(ReviewableAdmin):
+    list_display = ("municipality", "stage", "stage_date", "office", "review_state")
+    list_filter = ("stage", "review_state", "office__department", "municipality__pess_phase")
+    list_select_related = ("municipality", "office")
+    search_fields = ("municipality__name", "gender_actions")
+    autocomplete_fields = ("municipality", "office")
+    inlines = [PlanStageChangeInline]
+
+
+@admin.register(PlanStageChange)
+class PlanStageChangeAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
+    list_display = ("plan", "from_stage", "to_stage", "date", "status", "proposed_by", "decided_by")
+    list_filter = ("status", "to_stage")
+    list_select_related = ("plan__municipality", "proposed_by", "decided_by")
+    search_fields = ("plan__municipality__name", "note")
+    autocomplete_fields = ("plan", "proposed_by", "decided_by")
+
+
+@admin.register(Target)
+class TargetAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
+    list_display = ("year", "indicator", "municipality", "office", "value")
+    list_filter = ("year", "indicator", "municipality__department", "municipality__pess_phase")
+    list_select_related = ("municipality", "office")
+    search_fields = ("municipality__name", "office__name")
+    autocomplete_fields = ("municipality", "office")
+
+
+@admin.register(PeriodClosure)
+class PeriodClosureAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
+    list_display = ("municipality", "year", "month", "closed_by", "closed_at", "reopened_at", "reopen_reason")
+    list_filter = ("year", "month", "municipality__department")
+    list_select_related = ("municipality", "closed_by", "reopened_by")
+    search_fields = ("municipality__name", "reopen_reason")
+    autocomplete_fields = ("municipality", "closed_by", "reopened_by")

@@ -1,0 +1,13 @@
+from django.core.management.base import BaseCommand
+
+from municipalities.reference_data import load_reference_data
+
+
+class Command(BaseCommand):
+    help = "Carga departamentos, municipios, oficinas, mesas temáticas y grupos de rol (idempotente)."
+
+    def handle(self, *args, **options):
+        report = load_reference_data()
+        for name, created in report.created.items():
+            self.stdout.write(f"{name}: {created} nuevos")
+        self.stdout.write(self.style.SUCCESS("Datos de referencia cargados."))

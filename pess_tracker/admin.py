@@ -1,0 +1,45 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from pess_tracker.models import ReviewTransition, User
+from pess_tracker.services import sync_user_role_group
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "first_name", "last_name", "role", "office", "is_active", "last_login")
+    list_filter = ("role", "office__department", "is_active")
+    list_select_related = ("office",)
+    search_fields = ("username", "first_name", "last_name", "email")
+    autocomplete_fields = ("office",)
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("ISDEMU"), {"fields": ("role", "office")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (_("ISDEMU"), {"fields": ("first_name", "last_name", "email", "role", "office")}),
+    )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        sync_user_role_group(obj)
+
+
+@admin.register(ReviewTransition)
+class ReviewTransitionAdmin(admin.ModelAdmin):
+    list_display = ("at", "content_type", "object_id", "from_state", "to_state", "by", "comment")
+    list_filter = ("to_state", "content_type")
+    list_select_related = ("content_type", "by")
+    search_fields = ("comment", "by__username")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

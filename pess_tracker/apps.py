@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PessTrackerConfig(AppConfig):
+    name = "pess_tracker"
+    verbose_name = _("PESS Tracker")

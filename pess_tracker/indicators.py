@@ -1,0 +1,182 @@
+"""The one definition of PESS indicators, used by dashboards, the admin, reports and exports.
+
+Every figure is computed in the database: `annotate_municipalities` adds one correlated
+subquery per indicator to a Municipality queryset (one query whatever the number of rows),
+and `totals` aggregates the same definitions over a set of municipalities (distinct counts
+stay distinct: a person who attended in two municipalities counts once in the total).
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from pess_tracker.disaggregation import Sex
+
+
+class IndicatorKey(models.TextChoices):
+    WORKSHOPS_HELD = "workshops_held", _("Talleres realizados")
+    TRAINING_HOURS = "training_hours", _("Horas de formación")
+    ATTENDANCES = "attendances", _("Asistencias a talleres")
+    PARTICIPANTS = "participants", _("Participantes únicos")
+    PARTICIPANTS_WOMEN = "participants_women", _("Participantes únicas: mujeres")
+    PARTICIPANTS_MEN = "participants_men", _("Participantes únicos: hombres")
+    WINDOW_SESSIONS = "window_sessions", _("Jornadas de ventanilla móvil")
+    PEOPLE_REACHED = "people_reached", _("Personas alcanzadas")
+    PEOPLE_REACHED_WOMEN = "people_reached_women", _("Personas alcanzadas: mujeres")
+    PEOPLE_REACHED_MEN = "people_reached_men", _("Personas alcanzadas: hombres")
+    SCHOOLS_COVERED = "schools_covered", _("Centros escolares cubiertos")
+    ASSISTANCE_ACTIONS = "assistance_actions", _("Acciones de asistencia técnica")
+    INSTITUTIONS_ASSISTED = "institutions_assisted", _("Instituciones asistidas")
+    TABLE_MEETINGS = "table_meetings", _("Reuniones de mesas temáticas")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an indicator comes from: records, their municipality path, date path and aggregate."""
+
+    model: str  # "app_label.Model"
+    municipality_path: str
+    date_path: str
+    aggregate: str  # "count" | "sum:<field>" | "distinct:<field>"
+    filters: tuple = ()
+
+
+def _sources() -> dict[str, Source]:
+    held = (("workshop__status", "held"),)
+    return {
+        IndicatorKey.WORKSHOPS_HELD: Source(
+            "workshops.Workshop", "municipality", "start_date", "count", (("status", "held"),)
+        ),
+        IndicatorKey.TRAINING_HOURS: Source(
+            "workshops.Workshop", "municipality", "start_date", "sum:hours", (("status", "held"),)
+        ),
+        IndicatorKey.ATTENDANCES: Source(
+            "workshops.Attendance", "workshop__municipality", "workshop__start_date", "count", held
+        ),
+        IndicatorKey.PARTICIPANTS: Source(
+            "workshops.Attendance", "workshop__municipality", "workshop__start_date", "distinct:participant", held
+        ),
+        IndicatorKey.PARTICIPANTS_WOMEN: Source(
+            "workshops.Attendance",
+            "workshop__municipality",
+            "workshop__start_date",
+            "distinct:participant",
+            (*held, ("participant__sex", Sex.FEMALE)),
+        ),
+        IndicatorKey.PARTICIPANTS_MEN: Source(
+            "workshops.Attendance",
+            "workshop__municipality",
+            "workshop__start_date",
+            "distinct:participant",
+            (*held, ("participant__sex", Sex.MALE)),
+        ),
+        IndicatorKey.WINDOW_SESSIONS: Source("mobile_windows.WindowSession", "window__municipality", "date", "count"),
+        IndicatorKey.PEOPLE_REACHED: Source(
+            "mobile_windows.ReachCount", "session__window__municipality", "session__date", "sum:count"
+        ),
+        IndicatorKey.PEOPLE_REACHED_WOMEN: Source(
+            "mobile_windows.ReachCount",
+            "session__window__municipality",
+            "session__date",
+            "sum:count",
+            (("sex", Sex.FEMALE),),
+        ),
+        IndicatorKey.PEOPLE_REACHED_MEN: Source(
+            "mobile_windows.ReachCount",
+            "session__window__municipality",
+            "session__date",
+            "sum:count",
+            (("sex", Sex.MALE),),
+        ),
+        IndicatorKey.SCHOOLS_COVERED: Source(
+            "mobile_windows.WindowSession", "window__municipality", "date", "distinct:window__school"
+        ),
+        IndicatorKey.ASSISTANCE_ACTIONS: Source("municipalities.TechnicalAssistance", "municipality", "date", "count"),
+        IndicatorKey.INSTITUTIONS_ASSISTED: Source(
+            "municipalities.TechnicalAssistance", "municipality", "date", "distinct:institution"
+        ),
+        IndicatorKey.TABLE_MEETINGS: Source("municipalities.TableMeeting", "municipality", "date", "count"),
+    }
+
+
+def source(key: str) -> Source:
+    return _sources()[key]
+
+
+def _aggregate_expression(src: Source):
+    if src.aggregate == "count":
+        return Count("pk")
+    kind, field = src.aggregate.split(":")
+    if kind == "sum":
+        return Sum(field)
+    return Count(field, distinct=True)
+
+
+def records(key: str, start=None, end=None, extra: Q | None = None):
+    """The records behind an indicator (for links from a figure to its rows)."""
+    from django.apps import apps
+
+    src = source(key)
+    qs = apps.get_model(src.model)._default_manager.filter(**dict(src.filters))
+    if start is not None:
+        qs = qs.filter(**{f"{src.date_path}__gte": start})
+    if end is not None:
+        qs = qs.filter(**{f"{src.date_path}__lte": end})
+    if extra is not None:
+        qs = qs.filter(extra)
+    return qs
+
+
+def _zero(key):
+    return Value(Decimal("0")) if key == IndicatorKey.TRAINING_HOURS else Value(0)
+
+
+def annotate_municipalities(queryset, start=None, end=None, keys=None):
+    """Annotate each municipality with each indicator for [start, end] (one SQL query)."""
+    annotations = {}
+    for key in keys or IndicatorKey.values:
+        src = source(key)
+        sub = (
+            records(key, start, end)
+            .filter(**{src.municipality_path: OuterRef("pk")})
+            .order_by()
+            .values(src.municipality_path)
+            .annotate(v=_aggregate_expression(src))
+            .values("v")
+        )
+        output = models.DecimalField() if key == IndicatorKey.TRAINING_HOURS else IntegerField()
+        annotations[key] = Coalesce(Subquery(sub, output_field=output), _zero(key), output_field=output)
+    return queryset.annotate(**annotations)
+
+
+def totals(municipalities, start=None, end=None, keys=None) -> dict[str, int | Decimal]:
+    """Each indicator over a set of municipalities for [start, end] (one query per source model)."""
+    result = {}
+    for key in keys or IndicatorKey.values:
+        src = source(key)
+        qs = records(key, start, end, Q(**{f"{src.municipality_path}__in": municipalities}))
+        value = qs.aggregate(v=_aggregate_expression(src))["v"]
+        result[key] = value if value is not None else _zero(key).value
+    return result
+
+
+def annotate_targets(queryset, year: int, keys=None):
+    """Annotate each municipality with its target for `year` (target_<key>), or NULL."""
+    from municipalities.models import Target
+
+    annotations = {}
+    for key in keys or IndicatorKey.values:
+        sub = Target.objects.filter(year=year, indicator=key, municipality=OuterRef("pk")).values("value")[:1]
+        annotations[f"target_{key}"] = Subquery(sub, output_field=models.DecimalField())
+    return queryset.annotate(**annotations)
+
+
+def progress(actual, target) -> Decimal | None:
+    """actual / target as a percentage, or None when there is no target."""
+    if target in (None, 0):
+        return None
+    return (Decimal(actual) * 100 / Decimal(target)).quantize(Decimal("0.1"))

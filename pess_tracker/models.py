@@ -1,0 +1,76 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pess_tracker.roles import Role
+
+
+class User(AbstractUser):
+    """An ISDEMU user: belongs to one territorial office and has one role."""
+
+    role = models.CharField(_("rol"), max_length=16, choices=Role.choices, default=Role.STAFF)
+    office = models.ForeignKey(
+        "municipalities.TerritorialOffice",
+        verbose_name=_("oficina territorial"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+    )
+
+    SCOPE_OFFICE = "office"
+    SCOPE_DEPARTMENT = "office__department"
+
+    class Meta:
+        verbose_name = _("usuario")
+        verbose_name_plural = _("usuarios")
+        ordering = ["username"]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @property
+    def is_national(self) -> bool:
+        """Managers and administrators see every office."""
+        return self.is_superuser or self.role in (Role.MANAGER, Role.ADMINISTRATOR)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == Role.COORDINATOR
+
+    @property
+    def is_territorial_staff(self) -> bool:
+        return self.role == Role.STAFF
+
+
+class ReviewState(models.TextChoices):
+    DRAFT = "draft", _("Borrador")
+    SUBMITTED = "submitted", _("Enviado a revisión")
+    APPROVED = "approved", _("Aprobado")
+    RETURNED = "returned", _("Devuelto con observaciones")
+
+
+class ReviewTransition(models.Model):
+    """One step of a record's review: who moved it, when, from which state to which, and why."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    from_state = models.CharField(_("desde"), max_length=16, choices=ReviewState.choices)
+    to_state = models.CharField(_("hacia"), max_length=16, choices=ReviewState.choices)
+    comment = models.TextField(_("comentario"), blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("por"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("fecha y hora"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("transición de revisión")
+        verbose_name_plural = _("transiciones de revisión")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.get_from_state_display()} → {self.get_to_state_display()}"

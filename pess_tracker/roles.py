@@ -1,0 +1,63 @@
+"""Roles: the one definition of who a user is, mapped to Django groups with model permissions."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("Personal territorial")
+    COORDINATOR = "coordinator", _("Coordinación departamental")
+    MANAGER = "manager", _("Gerencia nacional")
+    ADMINISTRATOR = "admin", _("Administración")
+
+
+# Group name for each role (kept in Spanish: administrators see these names in the admin).
+ROLE_GROUPS = {
+    Role.STAFF: "Personal territorial",
+    Role.COORDINATOR: "Coordinación departamental",
+    Role.MANAGER: "Gerencia nacional",
+    Role.ADMINISTRATOR: "Administración",
+}
+
+# Models whose records territorial staff create and edit (app_label.model).
+FIELD_RECORD_MODELS = [
+    "workshops.workshop",
+    "workshops.participant",
+    "workshops.attendance",
+    "mobile_windows.school",
+    "mobile_windows.mobilewindow",
+    "mobile_windows.windowsession",
+    "mobile_windows.reachcount",
+    "municipalities.tablemeeting",
+    "municipalities.followupaction",
+    "municipalities.institution",
+    "municipalities.technicalassistance",
+    "municipalities.municipalplan",
+    "municipalities.planstagechange",
+]
+REFERENCE_MODELS = [
+    "municipalities.department",
+    "municipalities.municipality",
+    "municipalities.territorialoffice",
+    "municipalities.thematictable",
+]
+
+
+def role_permissions() -> dict[str, list[tuple[str, str]]]:
+    """(app_label.model, action) pairs per role; actions are Django's view/add/change/delete."""
+    crud = ("view", "add", "change", "delete")
+    staff = [(m, a) for m in FIELD_RECORD_MODELS for a in ("view", "add", "change")]
+    staff += [(m, "view") for m in [*REFERENCE_MODELS, "municipalities.target"]]
+    coordinator = [(m, a) for m in FIELD_RECORD_MODELS for a in crud]
+    coordinator += [(m, "view") for m in [*REFERENCE_MODELS, "municipalities.target"]]
+    coordinator += [("pess_tracker.reviewtransition", "view"), ("municipalities.periodclosure", "view")]
+    coordinator += [("municipalities.periodclosure", "add"), ("municipalities.periodclosure", "change")]
+    manager = [(m, "view") for m in FIELD_RECORD_MODELS + REFERENCE_MODELS]
+    manager += [("municipalities.target", a) for a in crud]
+    manager += [("pess_tracker.reviewtransition", "view"), ("municipalities.periodclosure", "view")]
+    return {
+        Role.STAFF: staff,
+        Role.COORDINATOR: coordinator,
+        Role.MANAGER: manager,
+        Role.ADMINISTRATOR: [],  # administrators are superusers
+    }

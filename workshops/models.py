@@ -1,0 +1,245 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from pess_tracker.disaggregation import AgeGroup, Sex
+from pess_tracker.review import ReviewableModel
+from pess_tracker.scoping import ScopedManager, ScopedQuerySet
+from pess_tracker.text import normalize_name
+from pess_tracker.validators import validate_dui
+
+
+class WorkshopStatus(models.TextChoices):
+    PLANNED = "planned", _("Programado")
+    HELD = "held", _("Realizado")
+    CANCELLED = "cancelled", _("Cancelado")
+
+
+class WorkshopAudience(models.TextChoices):
+    MUNICIPAL_GENDER_OFFICE = "gender_office", _("Unidad municipal de la mujer / de género")
+    SCHOOL = "school", _("Centro escolar")
+    INSTITUTION = "institution", _("Institución pública")
+    COMMUNITY = "community", _("Comunidad / organizaciones")
+    ISDEMU_STAFF = "isdemu_staff", _("Personal del ISDEMU")
+    OTHER = "other", _("Otro")
+
+
+class WorkshopTopic(models.TextChoices):
+    LEIV = "leiv", _("LEIV: vida libre de violencia para las mujeres")
+    LIE = "lie", _("LIE: igualdad, equidad y no discriminación")
+    VIOLENCE_PREVENTION = "violence_prevention", _("Prevención de la violencia contra las mujeres")
+    GENDER_APPROACH = "gender_approach", _("Enfoque de género en la gestión pública")
+    NEW_MASCULINITIES = "masculinities", _("Nuevas masculinidades")
+    PESS = "pess", _("Implementación del Plan El Salvador Seguro")
+    OTHER = "other", _("Otro")
+
+
+class WorkshopQuerySet(ScopedQuerySet):
+    def held(self):
+        return self.filter(status=WorkshopStatus.HELD)
+
+    def in_period(self, start, end):
+        return self.filter(start_date__gte=start, start_date__lte=end)
+
+
+class Workshop(ReviewableModel):
+    PERIOD_DATE_FIELD = "start_date"
+
+    title = models.CharField(_("título"), max_length=200)
+    topic = models.CharField(_("tema"), max_length=32, choices=WorkshopTopic.choices)
+    audience = models.CharField(_("público"), max_length=32, choices=WorkshopAudience.choices)
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", verbose_name=_("municipio"), on_delete=models.PROTECT, related_name="workshops"
+    )
+    office = models.ForeignKey(
+        "municipalities.TerritorialOffice",
+        verbose_name=_("oficina"),
+        on_delete=models.PROTECT,
+        related_name="workshops",
+    )
+    thematic_table = models.ForeignKey(
+        "municipalities.ThematicTable",
+        verbose_name=_("mesa temática"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="workshops",
+    )
+    start_date = models.DateField(_("fecha de inicio"))
+    end_date = models.DateField(_("fecha de finalización"))
+    hours = models.DecimalField(_("horas"), max_digits=5, decimal_places=1)
+    venue = models.CharField(_("lugar"), max_length=200, blank=True)
+    facilitators = models.CharField(_("facilitadoras/es"), max_length=255, blank=True)
+    status = models.CharField(
+        _("estado"), max_length=16, choices=WorkshopStatus.choices, default=WorkshopStatus.PLANNED, db_index=True
+    )
+
+    SCOPE_OFFICE = "office"
+    SCOPE_DEPARTMENT = "office__department"
+    objects = ScopedManager.from_queryset(WorkshopQuerySet)()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("taller")
+        verbose_name_plural = _("talleres")
+        ordering = ["-start_date", "-pk"]
+        indexes = [
+            models.Index(fields=["office", "start_date"]),
+            models.Index(fields=["municipality", "start_date"]),
+            models.Index(fields=["start_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="workshop_end_after_start"),
+            models.CheckConstraint(condition=Q(hours__gte=0), name="workshop_hours_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.start_date:%d/%m/%Y})"
+
+    def get_absolute_url(self):
+        return reverse("workshops:detail", args=[self.pk])
+
+
+class ParticipantQuerySet(ScopedQuerySet):
+    def search(self, text: str):
+        key = normalize_name(text)
+        if not key:
+            return self.none()
+        return self.filter(search_name__contains=key)
+
+
+class Participant(models.Model):
+    """One person, once. DUI is unique when given; likely duplicates are flagged before saving."""
+
+    first_names = models.CharField(_("nombres"), max_length=100)
+    last_names = models.CharField(_("apellidos"), max_length=100)
+    search_name = models.CharField(max_length=210, editable=False, db_index=True)
+    sex = models.CharField(_("sexo"), max_length=1, choices=Sex.choices)
+    age_group = models.CharField(_("grupo de edad"), max_length=8, choices=AgeGroup.choices)
+    birth_year = models.PositiveSmallIntegerField(_("año de nacimiento"), null=True, blank=True)
+    dui = models.CharField(_("DUI"), max_length=10, unique=True, null=True, blank=True, validators=[validate_dui])
+    institution = models.ForeignKey(
+        "municipalities.Institution",
+        verbose_name=_("institución"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="participants",
+    )
+    position = models.CharField(_("cargo"), max_length=120, blank=True)
+    phone = models.CharField(_("teléfono"), max_length=32, blank=True)
+    email = models.EmailField(_("correo electrónico"), blank=True)
+    municipality = models.ForeignKey(
+        "municipalities.Municipality",
+        verbose_name=_("municipio de residencia"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="residents",
+    )
+    office = models.ForeignKey(
+        "municipalities.TerritorialOffice",
+        verbose_name=_("oficina que la registró"),
+        on_delete=models.PROTECT,
+        related_name="participants",
+    )
+    consent = models.BooleanField(_("consiente conservar sus datos personales"), default=False)
+    consent_at = models.DateTimeField(_("consentimiento el"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registrado por"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("creado el"), default=timezone.now, editable=False)
+
+    SCOPE_OFFICE = "office"
+    SCOPE_DEPARTMENT = "office__department"
+    objects = ScopedManager.from_queryset(ParticipantQuerySet)()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("participante")
+        verbose_name_plural = _("participantes")
+        ordering = ["last_names", "first_names", "pk"]
+        indexes = [
+            models.Index(fields=["office", "search_name"]),
+            models.Index(fields=["institution", "search_name"]),
+            models.Index(fields=["municipality", "search_name"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(birth_year__isnull=True) | Q(birth_year__gte=1900), name="participant_birth_year_valid"
+            ),
+            models.CheckConstraint(condition=~Q(dui=""), name="participant_dui_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        # The search key is derived data: keep it in step with the names on every save.
+        self.search_name = normalize_name(f"{self.first_names} {self.last_names}")
+        if self.dui == "":
+            self.dui = None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"first_names", "last_names"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("workshops:participant_detail", args=[self.pk])
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_names} {self.last_names}".strip()
+
+
+class AttendanceMethod(models.TextChoices):
+    STAFF = "staff", _("Registro del personal")
+    IMPORT = "import", _("Importación de hoja")
+    SELF_CHECKIN = "self", _("Auto-registro")
+
+
+class Attendance(models.Model):
+    workshop = models.ForeignKey(
+        Workshop, verbose_name=_("taller"), on_delete=models.CASCADE, related_name="attendances"
+    )
+    participant = models.ForeignKey(
+        Participant, verbose_name=_("participante"), on_delete=models.PROTECT, related_name="attendances"
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registrado por"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    registered_at = models.DateTimeField(_("registrado el"), default=timezone.now)
+    method = models.CharField(
+        _("forma de registro"), max_length=8, choices=AttendanceMethod.choices, default=AttendanceMethod.STAFF
+    )
+
+    SCOPE_OFFICE = "workshop__office"
+    SCOPE_DEPARTMENT = "workshop__office__department"
+    objects = ScopedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("asistencia")
+        verbose_name_plural = _("asistencias")
+        ordering = ["registered_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["workshop", "participant"], name="attendance_once_per_workshop"),
+        ]
+        indexes = [models.Index(fields=["participant"])]
+
+    def __str__(self):
+        return f"{self.participant} — {self.workshop}"
