@@ -67,3 +67,59 @@ def manager(ref):
 @pytest.fixture
 def administrator(ref):
     return factories.user(Role.ADMINISTRATOR, None)
+
+
+# --- Browser tests (Playwright driving Debian's Chromium; never a downloaded browser) ---
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Chromium; skipped when missing, except in CI (REQUIRE_BROWSER=1) where it must run."""
+    import os
+    import shutil
+
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail("Chromium is required (REQUIRE_BROWSER=1) but /usr/bin/chromium is missing")
+        pytest.skip("Debian's chromium is not installed")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
+    # test itself (fixtures, assertions) are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_login(chromium, live_server):
+    """Open a page at `width` px and log in as `user` through the real login form."""
+    pages = []
+
+    def login(user, width=1280, password=factories.PASSWORD):
+        context = chromium.new_context(viewport={"width": width, "height": 900}, locale="es-SV")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{live_server.url}/cuenta/ingresar/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", password)
+        page.press("#id_password", "Enter")
+        page.wait_for_url(f"{live_server.url}/**")
+        pages.append(context)
+        return page
+
+    yield login
+    for context in pages:
+        context.close()
