@@ -547,6 +547,12 @@ class DemoSeeder:
                     ),
                 ]
         _bulk(Target, targets)
+        if connection.vendor == "postgresql":
+            # Bulk-loaded tables have no planner statistics until autovacuum gets to them;
+            # without them PostgreSQL picks nested loops over a million rows.
+            self.log("ANALYZE…")
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
 
     def _review_state(self, day):
         age = (self.today - day).days
