@@ -10,12 +10,11 @@ from pess_tracker.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup, S
 
 
 class DateInput(forms.DateInput):
-    """A native date picker (the browser shows dd/mm/aaaa in Spanish); ISO on the wire."""
-
-    input_type = "date"
+    """A date typed as dd/mm/aaaa whatever the browser's language (a native picker would follow it)."""
 
     def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+        defaults = {"placeholder": "dd/mm/aaaa", "inputmode": "numeric", "autocomplete": "off", "maxlength": "10"}
+        super().__init__(attrs={**defaults, **(attrs or {})}, format="%d/%m/%Y")
 
 
 class SchoolForm(forms.ModelForm):

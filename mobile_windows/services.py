@@ -15,8 +15,8 @@ from pess_tracker.disaggregation import GRID_AGE_GROUPS, GRID_SEXES
 from pess_tracker.review import can_edit
 
 
-class WindowError(RecordError):
-    """A refused write on schools, windows or sessions (see RecordError)."""
+# Refused writes on schools, windows and sessions: the same error type as the shared checks raise.
+WindowError = RecordError
 
 
 def _full_clean(obj, exclude=None):

@@ -12,6 +12,7 @@ from mobile_windows.forms import SchoolForm, SessionForm, WindowForm
 from mobile_windows.models import MobileWindow, ReachCount, School, WindowSession, WindowStatus
 from mobile_windows.services import WindowError, create_school, grid_cells, save_session, save_window
 from municipalities.records import apply_error, can_write, page_of, submit_for_review
+from pess_tracker import periods
 from pess_tracker.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup, Sex
 from pess_tracker.review import can_edit
 
@@ -115,7 +116,7 @@ def _window_form_view(request, window=None):
     if not can_write(request.user) or (window is not None and not can_edit(window, request.user)):
         messages.error(request, _("No puede modificar esta ventanilla."))
         return redirect(window.get_absolute_url() if window else "mobile_windows:window_list")
-    initial = {}
+    initial = {} if window is not None else {"installed_on": periods.today()}
     if window is None and request.GET.get("school"):
         initial["school"] = request.GET["school"]
     form = WindowForm(request.POST or None, instance=window, initial=initial, user=request.user)
@@ -174,14 +175,14 @@ def window_detail(request, pk):
 
 
 def _grid_table(cells: dict) -> dict:
-    """People reached as a sex × age-group table with row and column totals."""
+    """People reached as an age-group × sex table with row and column totals (narrow enough for phones)."""
     rows = []
-    for sex in GRID_SEXES:
-        values = [cells.get((sex, group), 0) for group in GRID_AGE_GROUPS]
-        rows.append((Sex(sex).label, values, sum(values)))
-    column_totals = [sum(cells.get((sex, group), 0) for sex in GRID_SEXES) for group in GRID_AGE_GROUPS]
+    for group in GRID_AGE_GROUPS:
+        values = [cells.get((sex, group), 0) for sex in GRID_SEXES]
+        rows.append((AgeGroup(group).label, values, sum(values)))
+    column_totals = [sum(cells.get((sex, group), 0) for group in GRID_AGE_GROUPS) for sex in GRID_SEXES]
     return {
-        "headers": [AgeGroup(group).label for group in GRID_AGE_GROUPS],
+        "headers": [Sex(sex).label for sex in GRID_SEXES],
         "rows": rows,
         "column_totals": column_totals,
         "total": sum(column_totals),
@@ -205,7 +206,8 @@ def _session_form_view(request, window, session=None):
     counts = {}
     if session is not None:
         counts = {(rc.sex, rc.age_group): rc.count for rc in session.reach_counts.all()}
-    form = SessionForm(request.POST or None, instance=session, counts=counts)
+    initial = {} if session is not None else {"date": periods.today()}
+    form = SessionForm(request.POST or None, instance=session, counts=counts, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             saved = save_session(

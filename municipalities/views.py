@@ -210,7 +210,7 @@ def _meeting_form_view(request, meeting=None):
     if not can_write(request.user) or (meeting is not None and not can_edit(meeting, request.user)):
         messages.error(request, _("No puede modificar esta reunión."))
         return redirect(meeting.get_absolute_url() if meeting else "municipalities:meeting_list")
-    initial = {}
+    initial = {} if meeting is not None else {"date": periods.today()}
     if meeting is None and request.GET.get("municipio", "").isdigit():
         initial["municipality"] = request.GET["municipio"]
     form = MeetingForm(request.POST or None, instance=meeting, initial=initial, user=request.user)
@@ -308,7 +308,7 @@ def _assistance_form_view(request, assistance=None):
     if not can_write(request.user) or (assistance is not None and not can_edit(assistance, request.user)):
         messages.error(request, _("No puede modificar esta asistencia técnica."))
         return redirect(assistance.get_absolute_url() if assistance else "municipalities:assistance_list")
-    initial = {}
+    initial = {} if assistance is not None else {"date": periods.today()}
     if assistance is None and request.GET.get("municipio", "").isdigit():
         initial["municipality"] = request.GET["municipio"]
     if assistance is None and request.GET.get("institucion", "").isdigit():
