@@ -33,7 +33,9 @@ def test_a_session_stores_one_row_per_non_zero_cell(staff_a, office_a):
 def test_editing_a_session_rewrites_its_cells(staff_a, office_a):
     window = factories.window(office_a)
     session = _session(staff_a, window, {(Sex.FEMALE, AgeGroup.ADOLESCENT): 12, (Sex.MALE, AgeGroup.CHILD): 7})
-    _session(staff_a, window, {(Sex.FEMALE, AgeGroup.ADOLESCENT): 3, (Sex.UNKNOWN, AgeGroup.SENIOR): 1}, session=session)
+    _session(
+        staff_a, window, {(Sex.FEMALE, AgeGroup.ADOLESCENT): 3, (Sex.UNKNOWN, AgeGroup.SENIOR): 1}, session=session
+    )
     cells = {(rc.sex, rc.age_group): rc.count for rc in ReachCount.objects.filter(session=session)}
     assert cells == {(Sex.FEMALE, AgeGroup.ADOLESCENT): 3, (Sex.UNKNOWN, AgeGroup.SENIOR): 1}
 

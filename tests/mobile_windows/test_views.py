@@ -99,9 +99,7 @@ def test_zero_people_needs_the_confirmation_box(client, staff_a, office_a):
 def test_a_session_dated_after_removal_is_refused_on_the_form(client, staff_a, office_a):
     window = factories.window(office_a, removed_on=datetime.date(2026, 3, 1), status="removed")
     client.force_login(staff_a)
-    response = client.post(
-        reverse("mobile_windows:session_create", args=[window.pk]), _session_post(reach_F_1="3")
-    )
+    response = client.post(reverse("mobile_windows:session_create", args=[window.pk]), _session_post(reach_F_1="3"))
     assert response.status_code == 200
     assert "ya estaba retirada" in response.content.decode()
     assert not WindowSession.objects.exists()
