@@ -14,7 +14,6 @@ from municipalities.records import RecordError, check_can_write, check_municipal
 from pess_tracker.disaggregation import GRID_AGE_GROUPS, GRID_SEXES
 from pess_tracker.review import can_edit
 
-
 # Refused writes on schools, windows and sessions: the same error type as the shared checks raise.
 WindowError = RecordError
 
