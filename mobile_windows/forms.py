@@ -108,6 +108,12 @@ class SessionForm(forms.ModelForm):
                 ),
             )
 
+    def clean_hours(self):
+        hours = self.cleaned_data["hours"]
+        if hours is not None and hours < 0:
+            raise forms.ValidationError(_("No puede ser negativo."))
+        return hours
+
     def _post_clean(self):
         """Model validation happens in the service, which also checks the window's dates."""
 

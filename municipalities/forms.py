@@ -121,6 +121,12 @@ class AssistanceForm(forms.ModelForm):
             )
         self.fields["institution"].queryset = institutions
 
+    def clean_hours(self):
+        hours = self.cleaned_data["hours"]
+        if hours is not None and hours <= 0:
+            raise forms.ValidationError(_("Las horas deben ser mayores que cero."))
+        return hours
+
     def clean(self):
         data = super().clean()
         if not data.get("institution") and not (data.get("new_institution_name") or "").strip():
@@ -157,3 +163,7 @@ class StageChangeForm(forms.Form):
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_stage"].choices = [(v, label) for v, label in PlanStage.choices if v != plan.stage]
+        order = list(PlanStage.values)
+        following = order.index(plan.stage) + 1
+        if following < len(order):
+            self.fields["to_stage"].initial = order[following]

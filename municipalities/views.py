@@ -478,13 +478,15 @@ def plan_detail(request, pk, stage_form=None):
         MunicipalPlan.objects.visible_to(request.user).select_related("municipality", "office"), pk=pk
     )
     user = request.user
+    changes = list(plan.stage_changes.select_related("proposed_by", "decided_by"))
     return render(
         request,
         "municipalities/plan_detail.html",
         {
             "plan": plan,
-            "changes": plan.stage_changes.select_related("proposed_by", "decided_by"),
-            "stage_form": stage_form or StageChangeForm(plan=plan),
+            "changes": changes,
+            "pending": any(c.status == StageChangeStatus.PROPOSED for c in changes),
+            "stage_form": stage_form or StageChangeForm(plan=plan, initial={"date": periods.today()}),
             "can_edit": can_edit(plan, user),
             "can_write": can_write(user),
             "can_decide": user.is_superuser or user.role == "admin" or user.is_coordinator,
