@@ -38,6 +38,15 @@ def sessions_with_people(queryset):
 
 
 def windows_with_totals(queryset):
+    """Sessions and people per window as correlated subqueries: no GROUP BY over the whole list,
+    so the paginator's COUNT stays cheap (Django drops unused subquery annotations from it)."""
+    sessions = (
+        WindowSession.objects.filter(window=OuterRef("pk"))
+        .order_by()
+        .values("window")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     people = (
         ReachCount.objects.filter(session__window=OuterRef("pk"))
         .order_by()
@@ -46,7 +55,7 @@ def windows_with_totals(queryset):
         .values("total")
     )
     return queryset.annotate(
-        session_count=Count("sessions", distinct=True),
+        session_count=Coalesce(Subquery(sessions, output_field=IntegerField()), 0),
         people=Coalesce(Subquery(people, output_field=IntegerField()), 0),
     )
 
