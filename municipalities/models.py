@@ -79,6 +79,9 @@ class Municipality(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("municipalities:municipality_detail", args=[self.pk])
+
     @property
     def is_pess(self) -> bool:
         return self.pess_phase is not None
@@ -160,6 +163,9 @@ class TableMeeting(ReviewableModel):
     def __str__(self):
         return f"{self.table} — {self.municipality} ({self.date:%d/%m/%Y})"
 
+    def get_absolute_url(self):
+        return reverse("municipalities:meeting_detail", args=[self.pk])
+
 
 class FollowUpStatus(models.TextChoices):
     PENDING = "pending", _("Pendiente")
@@ -221,6 +227,7 @@ class Institution(models.Model):
     # A registry shared by all offices: everyone signed in may read it.
     SCOPE_OFFICE = None
     SCOPE_DEPARTMENT = None
+    objects = ScopedManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -244,6 +251,9 @@ class Institution(models.Model):
         if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_name"}
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("municipalities:institution_detail", args=[self.pk])
 
 
 class AssistanceTopic(models.TextChoices):
@@ -287,6 +297,9 @@ class TechnicalAssistance(ReviewableModel):
 
     def __str__(self):
         return f"{self.institution.name} — {self.date:%d/%m/%Y}"
+
+    def get_absolute_url(self):
+        return reverse("municipalities:assistance_detail", args=[self.pk])
 
 
 class PlanStage(models.TextChoices):
@@ -337,6 +350,9 @@ class MunicipalPlan(ReviewableModel):
 
     def __str__(self):
         return _("Plan de %(municipality)s") % {"municipality": self.municipality}
+
+    def get_absolute_url(self):
+        return reverse("municipalities:plan_detail", args=[self.pk])
 
 
 class StageChangeStatus(models.TextChoices):

@@ -11,6 +11,8 @@ urlpatterns = [
     path("cuenta/salir/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("municipios/", include("municipalities.urls")),
+    path("ventanillas/", include("mobile_windows.urls")),
 ]
 
 admin.site.site_header = "PESS Tracker — ISDEMU"

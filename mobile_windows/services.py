@@ -1,0 +1,185 @@
+"""Write paths for schools, mobile windows and window sessions (people reached as counts)."""
+
+import datetime
+from collections.abc import Mapping
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from mobile_windows.models import MobileWindow, ReachCount, School, WindowSession, WindowStatus
+from municipalities.models import Municipality
+from municipalities.records import RecordError, check_can_write, check_municipality_in_scope, office_for
+from pess_tracker.disaggregation import GRID_AGE_GROUPS, GRID_SEXES
+from pess_tracker.review import can_edit
+
+# Refused writes on schools, windows and sessions: the same error type as the shared checks raise.
+WindowError = RecordError
+
+
+def _full_clean(obj, exclude=None):
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise WindowError("invalid", messages[0], field=None if field == "__all__" else field) from exc
+
+
+def _check_editable(record, by):
+    if not can_edit(record, by):
+        raise WindowError("locked", _("El registro está aprobado o su mes está cerrado: ya no se puede modificar."))
+
+
+@transaction.atomic
+def create_school(*, by, mined_code: str, name: str, municipality: Municipality, address: str = "") -> School:
+    """Register a prioritised school in a municipality of the user's department."""
+    check_can_write(by)
+    check_municipality_in_scope(by, municipality)
+    school = School(mined_code=mined_code.strip(), name=name.strip(), municipality=municipality, address=address)
+    if School.objects.filter(mined_code=school.mined_code).exists():
+        raise WindowError(
+            "duplicate_mined_code", _("Ya existe un centro escolar con ese código MINED."), field="mined_code"
+        )
+    _full_clean(school)
+    school.save()
+    return school
+
+
+@transaction.atomic
+def save_window(
+    *,
+    by,
+    school: School | None,
+    site_name: str = "",
+    municipality: Municipality | None = None,
+    installed_on: datetime.date,
+    removed_on: datetime.date | None = None,
+    status: str = WindowStatus.ACTIVE,
+    window: MobileWindow | None = None,
+) -> MobileWindow:
+    """Install (or edit) a mobile window at a school of the user's department, or at another site."""
+    check_can_write(by)
+    if window is not None:
+        _check_editable(window, by)
+    if school is not None:
+        if not School.objects.visible_to(by).filter(pk=school.pk).exists():
+            raise WindowError(
+                "school_out_of_scope", _("El centro escolar no pertenece al departamento de su oficina."), "school"
+            )
+        municipality = school.municipality
+        site_name = ""
+    elif not site_name.strip():
+        raise WindowError("site_required", _("Elija un centro escolar o indique otro lugar."), field="school")
+    if municipality is None:
+        raise WindowError("municipality_required", _("Indique el municipio del lugar."), field="municipality")
+    check_municipality_in_scope(by, municipality)
+    if removed_on is not None and removed_on < installed_on:
+        raise WindowError(
+            "removed_before_installed",
+            _("La fecha de retiro no puede ser anterior a la de instalación."),
+            field="removed_on",
+        )
+    if status == WindowStatus.REMOVED and removed_on is None:
+        raise WindowError(
+            "removed_on_required", _("Indique la fecha en que se retiró la ventanilla."), field="removed_on"
+        )
+    if window is None:
+        window = MobileWindow(created_by=by, office=office_for(by, municipality))
+    elif window.municipality_id != municipality.pk:
+        window.office = office_for(by, municipality)
+    window.school = school
+    window.site_name = site_name.strip()
+    window.municipality = municipality
+    window.installed_on = installed_on
+    window.removed_on = removed_on
+    window.status = status
+    _full_clean(window, exclude=["created_by", "reviewed_by"])
+    window.save()
+    return window
+
+
+def grid_cells():
+    """The cells of the people-reached grid, in display order: (sex, age group)."""
+    return [(sex, group) for sex in GRID_SEXES for group in GRID_AGE_GROUPS]
+
+
+@transaction.atomic
+def save_session(
+    *,
+    by,
+    window: MobileWindow,
+    date: datetime.date,
+    hours: Decimal,
+    counts: Mapping[tuple[str, str], int],
+    zero_confirmed: bool = False,
+    topic_leiv_rights: bool = False,
+    topic_violence_types: bool = False,
+    topic_where_to_seek_help: bool = False,
+    topic_other: str = "",
+    materials_handed_out: int = 0,
+    referrals: int = 0,
+    notes: str = "",
+    session: WindowSession | None = None,
+) -> WindowSession:
+    """Record (or edit) a day at a window and its people reached, cell by cell, atomically.
+
+    Counts are whole numbers ≥ 0 keyed by (sex, age group) of the grid; cells left out are 0.
+    Zero cells are not stored (a missing cell reads as 0 everywhere). A session with nobody
+    reached must be confirmed explicitly. Sessions after the window was removed are refused.
+    """
+    check_can_write(by)
+    if not MobileWindow.objects.visible_to(by).filter(pk=window.pk).exists():
+        raise WindowError("not_allowed", _("La ventanilla no pertenece a su oficina."))
+    if session is not None:
+        _check_editable(session, by)
+    valid_cells = set(grid_cells())
+    cleaned = {}
+    for cell, value in counts.items():
+        if cell not in valid_cells:
+            raise WindowError("unknown_cell", _("Celda de la tabla de personas alcanzadas desconocida."))
+        if value is None:
+            value = 0
+        if not isinstance(value, int) or value < 0:
+            raise WindowError("negative_count", _("Las cantidades de personas deben ser números enteros ≥ 0."))
+        cleaned[cell] = value
+    if sum(cleaned.values()) == 0 and not zero_confirmed:
+        raise WindowError(
+            "zero_not_confirmed",
+            _("No registró ninguna persona alcanzada: confirme que la jornada no tuvo público."),
+            field="confirm_zero",
+        )
+    if date < window.installed_on:
+        raise WindowError(
+            "before_installation", _("La fecha es anterior a la instalación de la ventanilla."), field="date"
+        )
+    if window.removed_on is not None and date > window.removed_on:
+        raise WindowError("window_removed", _("La ventanilla ya estaba retirada en esa fecha."), field="date")
+    if window.status == WindowStatus.REMOVED and window.removed_on is None:
+        raise WindowError("window_removed", _("La ventanilla está retirada."), field="date")
+    if session is None:
+        session = WindowSession(window=window, created_by=by)
+    session.date = date
+    session.hours = hours
+    session.topic_leiv_rights = topic_leiv_rights
+    session.topic_violence_types = topic_violence_types
+    session.topic_where_to_seek_help = topic_where_to_seek_help
+    session.topic_other = topic_other.strip()
+    session.materials_handed_out = materials_handed_out
+    session.referrals = referrals
+    session.notes = notes
+    _full_clean(session, exclude=["created_by", "reviewed_by"])
+    session.save()
+    # Cell by cell (at most 15 rows) so that every change lands in the audit history.
+    existing = {(rc.sex, rc.age_group): rc for rc in session.reach_counts.all()}
+    for cell in grid_cells():
+        value = cleaned.get(cell, 0)
+        row = existing.get(cell)
+        if value and row is None:
+            ReachCount.objects.create(session=session, sex=cell[0], age_group=cell[1], count=value)
+        elif value and row.count != value:
+            row.count = value
+            row.save(update_fields=["count"])
+        elif not value and row is not None:
+            row.delete()
+    return session
