@@ -15,6 +15,7 @@ import zipfile
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -126,10 +127,12 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
         raise ImportFileError("xlsx_too_big", _("El archivo XLSX es demasiado grande una vez descomprimido."))
     if "xl/workbook.xml" not in {i.filename for i in infos}:
         raise ImportFileError("wrong_type", _("El archivo no es un libro de Excel (XLSX)."))
-    import defusedxml
+    from openpyxl import DEFUSEDXML, load_workbook
 
-    defusedxml.defuse_stdlib()  # openpyxl parses with the standard library: make that safe first
-    from openpyxl import load_workbook
+    # openpyxl parses through defusedxml (entities, external references refused) when it is
+    # installed and OPENPYXL_DEFUSEDXML is not "False": never parse uploads otherwise.
+    if not DEFUSEDXML:
+        raise ImportFileError("unsafe_parser", _("La importación de XLSX no está disponible en este servidor."))
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
@@ -218,6 +221,11 @@ def parse_rows(cells: list[list[str]]) -> list[dict]:
                 validate_dui(row["dui"])
             except ValidationError as exc:
                 errors.extend(exc.messages)
+        if row["email"]:
+            try:
+                validate_email(row["email"])
+            except ValidationError:
+                errors.append(_("Correo «%(v)s» no válido.") % {"v": row["email"][:60]})
         if len(row["first_names"]) > 100 or len(row["last_names"]) > 100:
             errors.append(_("Nombre o apellido demasiado largo."))
         row["consent"] = normalize_name(row["consent"]) in YES
