@@ -78,12 +78,12 @@ def test_invalid_values_are_reported_per_row_in_spanish():
     [
         (b"", "empty"),
         (b"   \n  ", "empty"),
-        ("Nombres,Apellidos,Sexo,Grupo de edad\n".encode(), "no_rows"),
+        (b"Nombres,Apellidos,Sexo,Grupo de edad\n", "no_rows"),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "wrong_type"),
         (b"%PDF-1.4 fake", "wrong_type"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "wrong_type"),  # old .xls
         (b"PK\x03\x04 not really a zip", "wrong_type"),
-        ("Nombre completo,Edad\nAna,3\n".encode(), "missing_columns"),
+        (b"Nombre completo,Edad\nAna,3\n", "missing_columns"),
     ],
 )
 def test_malformed_files_are_refused_with_a_code(payload, code):
@@ -183,7 +183,7 @@ def test_a_failure_on_row_n_rolls_back_rows_already_written(office_a, staff_a):
     rows = cells(factories.sheet_csv(data, header=header).encode())
     assert all(not r["errors"] for r in rows)
     rows[4]["email"] = "esto no es un correo"
-    with pytest.raises(Exception):  # noqa: B017, PT011 - any failure must roll everything back
+    with pytest.raises(Exception):  # noqa: B017 - any failure must roll everything back
         imports.confirm_import(workshop=w, rows=rows, user=staff_a)
     assert Participant.objects.count() == 0 and Attendance.objects.count() == 0
 
