@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -134,6 +135,14 @@ def _workshop_form(request, workshop):
 # --- Attendance page -------------------------------------------------------------------------
 
 
+def _urls(workshop):
+    return {
+        "add_url": reverse("workshops:attendance_add", args=[workshop.pk]),
+        "new_url": reverse("workshops:attendance_new", args=[workshop.pk]),
+        "remove_url": reverse("workshops:attendance_remove", args=[workshop.pk]),
+    }
+
+
 def _attendance_context(request, workshop, **extra):
     attendees = (
         Attendance.objects.filter(workshop=workshop)
@@ -146,17 +155,27 @@ def _attendance_context(request, workshop, **extra):
         "totals": services.attendance_totals(workshop),
         "editable": review.can_edit(workshop, request.user),
         "new_form": NewParticipantForm(),
-        "paste_form": PasteForm(),
-        "upload_form": UploadForm(),
+        **_urls(workshop),
     }
     context.update(extra)
     return context
 
 
-def _panel(request, workshop, status=200, **extra):
-    """The attendance panel alone for htmx requests, the whole page otherwise."""
-    template = "workshops/_attendance_panel.html" if request.htmx else "workshops/workshop_detail.html"
-    return render(request, template, _attendance_context(request, workshop, **extra), status=status)
+def _update(request, workshop, *, added=None, removed_id=None, reset_new=False, **extra):
+    """htmx answer to an attendance action: only what changed (totals, the new or removed row,
+    the new-person form) as out-of-band swaps, so its cost does not grow with the attendee list."""
+    context = {
+        "workshop": workshop,
+        "totals": services.attendance_totals(workshop),
+        "editable": True,
+        "new_form": NewParticipantForm(),
+        "added": added,
+        "removed_id": removed_id,
+        "reset_new": reset_new,
+        **_urls(workshop),
+        **extra,
+    }
+    return render(request, "workshops/_attendance_update.html", context)
 
 
 @login_required
@@ -206,20 +225,24 @@ def _participant_for_adding(request):
 def attendance_add(request, pk):
     workshop = _workshop(request, pk)
     participant = _participant_for_adding(request)
+    added = None
     if participant is None:
         messages.error(request, _("No se encontró a esa persona."))
     else:
         try:
-            _att, created = services.record_attendance(workshop=workshop, participant=participant, by=request.user)
+            attendance, created = services.record_attendance(
+                workshop=workshop, participant=participant, by=request.user
+            )
         except services.WorkshopsError as exc:
             messages.error(request, exc.message)
         else:
             if created:
+                added = attendance
                 messages.success(request, _("%(name)s agregada/o a la asistencia.") % {"name": participant})
             else:
                 messages.info(request, _("%(name)s ya estaba en la asistencia.") % {"name": participant})
     if request.htmx:
-        return _panel(request, workshop)
+        return _update(request, workshop, added=added, reset_new=bool(request.POST.get("reset_new")))
     return redirect("workshops:detail", workshop.pk)
 
 
@@ -244,7 +267,7 @@ def attendance_new(request, pk):
             consent=d["consent"],
         )
         try:
-            participant, _att = services.register_and_attend(
+            participant, attendance = services.register_and_attend(
                 workshop=workshop, data=data, by=request.user, not_duplicate=d["not_duplicate"]
             )
         except services.WorkshopsError as exc:
@@ -255,7 +278,7 @@ def attendance_new(request, pk):
         else:
             messages.success(request, _("%(name)s registrada/o y agregada/o a la asistencia.") % {"name": participant})
             if request.htmx:
-                return _panel(request, workshop)
+                return _update(request, workshop, added=attendance, reset_new=True)
             return redirect("workshops:detail", workshop.pk)
     own_office = set(
         Participant.objects.visible_to(request.user)
@@ -266,7 +289,7 @@ def attendance_new(request, pk):
         candidate.other_office = candidate.pk not in own_office
     status = 200 if candidates else 422
     if request.htmx:
-        return _panel(request, workshop, status=200, new_form=form, candidates=candidates)
+        return _update(request, workshop, reset_new=True, new_form=form, candidates=candidates)
     return render(
         request,
         "workshops/workshop_detail.html",
@@ -280,15 +303,17 @@ def attendance_new(request, pk):
 def attendance_remove(request, pk):
     workshop = _workshop(request, pk)
     participant_id = request.POST.get("participant", "")
+    removed_id = None
     try:
         if participant_id.isdigit() and services.remove_attendance(
             workshop=workshop, participant_id=int(participant_id), by=request.user
         ):
+            removed_id = int(participant_id)
             messages.success(request, _("Asistente quitado de la lista."))
     except services.WorkshopsError as exc:
         messages.error(request, exc.message)
     if request.htmx:
-        return _panel(request, workshop)
+        return _update(request, workshop, removed_id=removed_id)
     return redirect("workshops:detail", workshop.pk)
 
 

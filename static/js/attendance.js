@@ -44,17 +44,20 @@
   // After an attendee is added from the results: clear the box, ready for the next name.
   document.body.addEventListener("htmx:afterRequest", (event) => {
     const form = event.detail.elt;
-    if (form && form.classList && form.classList.contains("result-form") && event.detail.successful) {
+    if (!form || !form.classList || !event.detail.successful) return;
+    if (form.classList.contains("result-form")) {
       input.value = "";
       results.innerHTML = "";
       input.focus();
     }
   });
-  // A new participant saved: focus the search box again.
-  document.body.addEventListener("htmx:afterSwap", (event) => {
-    if (event.detail.target && event.detail.target.id === "attendance-panel") {
-      const firstError = event.detail.target.querySelector(".duplicate-suggestion button, .errorlist");
-      if (firstError && firstError.focus) firstError.focus();
-    }
+  // After the new-person form came back: a duplicate suggestion or an error gets the focus,
+  // a saved person sends the focus back to the search box.
+  document.body.addEventListener("htmx:oobAfterSwap", (event) => {
+    const target = event.detail.target;
+    if (!target || target.id !== "new-participant") return;
+    const focusable = target.querySelector(".duplicate-suggestion button, .has-error input, .has-error select");
+    if (focusable) focusable.focus();
+    else input.focus();
   });
 })();
