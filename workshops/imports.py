@@ -229,6 +229,8 @@ def parse_rows(cells: list[list[str]]) -> list[dict]:
         if len(row["first_names"]) > 100 or len(row["last_names"]) > 100:
             errors.append(_("Nombre o apellido demasiado largo."))
         row["consent"] = normalize_name(row["consent"]) in YES
+        row["sex_label"] = str(Sex(row["sex"]).label) if row["sex"] else ""
+        row["age_label"] = str(AgeGroup(row["age_group"]).label) if row["age_group"] else ""
         row["errors"] = [str(e) for e in errors]
         rows.append(row)
     return rows

@@ -166,11 +166,15 @@ def search_participants(*, user, text: str, limit: int = MAX_SUGGESTIONS):
 
 
 def resolve_institution(name: str, municipality) -> Institution | None:
-    """The institution with this (accent/case-insensitive) name in the municipality, created once."""
+    """The institution with this (accent/case-insensitive) name, preferably in the municipality;
+    created there once when no institution has that name."""
     key = normalize_name(name)
     if not key:
         return None
     found = Institution.objects.filter(search_name=key, municipality=municipality).first()
+    if found is None:
+        # The same institution registered in another municipality (people travel to workshops).
+        found = Institution.objects.filter(search_name=key).order_by("pk").first()
     if found:
         return found
     try:
@@ -195,7 +199,8 @@ def possible_duplicates(
     if key:
         place = Q(search_name=key)
         if institution is not None:
-            place |= Q(institution=institution)
+            # By name, not row: the same institution may be registered in two municipalities.
+            place |= Q(institution=institution) | Q(institution__search_name=institution.search_name)
         if municipality is not None:
             place |= Q(municipality=municipality)
         candidates = (
