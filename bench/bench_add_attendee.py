@@ -14,6 +14,7 @@ copy), makes it editable (draft, month open), then times N of each:
   add existing  POST attendance_add (htmx) with a participant not yet attending, then removes it
   add new       POST attendance_new (htmx) with a fresh name: duplicate check over 100,000 people
   search        GET search?q=<3 letters> (htmx fragment)
+and the duplicate check alone (`services.possible_duplicates`, one typo away, same institution),
 and prints median and p95 in milliseconds. Writes made by a run are undone after each request.
 """
 
@@ -38,6 +39,7 @@ from django.urls import reverse  # noqa: E402
 
 from municipalities.models import PeriodClosure  # noqa: E402
 from pess_tracker.models import User  # noqa: E402
+from workshops import services  # noqa: E402
 from workshops.models import Attendance, Participant, Workshop  # noqa: E402
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -119,6 +121,27 @@ def main():
     report("add existing", add_times)
     report("add new", new_times)
     report("search", search_times)
+
+    # The duplicate check alone (the service, no HTTP): same name, one typo, same institution.
+    sample = list(
+        Participant.objects.filter(office=office, institution__isnull=False)
+        .select_related("institution")
+        .order_by("pk")[: args.runs]
+    )
+    dup_times = []
+    for person in sample:
+        start = time.perf_counter()
+        found = services.possible_duplicates(
+            user=staff,
+            first_names=person.first_names,
+            last_names=person.last_names[:-1] + "x",
+            dui=None,
+            institution=person.institution,
+            municipality=workshop.municipality,
+        )
+        dup_times.append(time.perf_counter() - start)
+        assert person.pk in {p.pk for p in found}
+    report("dup check", dup_times)
 
 
 if __name__ == "__main__":

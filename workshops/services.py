@@ -189,27 +189,32 @@ def possible_duplicates(
 ) -> list[Participant]:
     """People probably already registered: same DUI (any office), or, among the user's visible
     participants in the same institution or municipality, the same normalised name or one a single
-    typo away. Candidates are narrowed in the database (scope, institution/municipality index,
-    first letter or last three letters, length ±1) before the edit distance runs in Python."""
+    typo away. Candidates are narrowed in the database before the edit distance runs in Python:
+    the same institution (by name) with the same first letter or the same last three letters, or
+    the same municipality with the same first letter; and a length within one."""
     found: dict[int, Participant] = {}
     if dui:
         for p in Participant.objects.filter(dui=dui).select_related("institution"):
             found[p.pk] = p
     key = normalize_name(f"{first_names} {last_names}")
     if key:
-        place = Q(search_name=key)
+        # Each branch can use an index: search_name; (institution, search_name) over the few people
+        # of one institution; (municipality, search_name) over the range of the same first letter.
+        branches = Q(search_name=key)
         if institution is not None:
-            # By name, not row: the same institution may be registered in two municipalities.
-            place |= Q(institution=institution) | Q(institution__search_name=institution.search_name)
+            same_name = Institution.objects.filter(search_name=institution.search_name).values_list("pk", flat=True)
+            branches |= Q(institution_id__in=[institution.pk, *same_name]) & (
+                Q(search_name__startswith=key[:1]) | Q(search_name__endswith=key[-3:])
+            )
         if municipality is not None:
-            place |= Q(municipality=municipality)
+            branches |= Q(municipality=municipality, search_name__gte=key[:1], search_name__lt=chr(ord(key[0]) + 1))
         candidates = (
             Participant.objects.visible_to(user)
-            .filter(place)
-            .filter(Q(search_name__startswith=key[:1]) | Q(search_name__endswith=key[-3:]))
+            .filter(branches)
             .annotate(name_len=Length("search_name"))
             .filter(name_len__gte=len(key) - 1, name_len__lte=len(key) + 1)
-            .select_related("institution")[:500]
+            .select_related("institution")
+            .order_by()[:500]
         )
         for p in candidates:
             if p.pk not in found and edit_distance_at_most_one(p.search_name, key):
