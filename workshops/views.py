@@ -4,9 +4,10 @@ the user's scope) and every write goes through `workshops.services` / `workshops
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponseForbidden
@@ -15,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pess_tracker import review
@@ -23,7 +25,7 @@ from workshops import imports, services
 from workshops.forms import ListFilterForm, NewParticipantForm, PasteForm, UploadForm, WorkshopForm
 from workshops.models import Attendance, Participant, Workshop
 
-LOCKED_MESSAGE = "Este taller ya fue aprobado o su mes está cerrado: no se puede modificar."
+LOCKED_MESSAGE = gettext_lazy("Este taller ya fue aprobado o su mes está cerrado: no se puede modificar.")
 
 
 def _workshop(request, pk):
@@ -98,7 +100,7 @@ def workshop_create(request):
 def workshop_edit(request, pk):
     workshop = _workshop(request, pk)
     if not review.can_edit(workshop, request.user):
-        return _forbidden(request, _(LOCKED_MESSAGE))
+        return _forbidden(request, LOCKED_MESSAGE)
     return _workshop_form(request, workshop)
 
 
@@ -362,7 +364,7 @@ def _session_key(workshop):
 
 def _start_preview(request, workshop, reader):
     if not review.can_edit(workshop, request.user):
-        messages.error(request, _(LOCKED_MESSAGE))
+        messages.error(request, LOCKED_MESSAGE)
         return redirect("workshops:detail", workshop.pk)
     try:
         rows = imports.parse_rows(reader())
@@ -384,14 +386,13 @@ def import_upload(request, pk):
             return _start_preview(request, workshop, lambda: imports.read_text(paste_form.cleaned_data["text"]))
         if "text" not in request.POST and upload_form.is_valid():
             upload = upload_form.cleaned_data["file"]
-            if upload.size > imports.settings.IMPORT_MAX_BYTES:
+            if upload.size > settings.IMPORT_MAX_BYTES:
                 messages.error(
                     request,
-                    _("El archivo supera el tamaño máximo de %(kb)s KB.")
-                    % {"kb": imports.settings.IMPORT_MAX_BYTES // 1024},
+                    _("El archivo supera el tamaño máximo de %(kb)s KB.") % {"kb": settings.IMPORT_MAX_BYTES // 1024},
                 )
                 return redirect("workshops:import", workshop.pk)
-            data = upload.read(imports.settings.IMPORT_MAX_BYTES + 1)
+            data = upload.read(settings.IMPORT_MAX_BYTES + 1)
             return _start_preview(request, workshop, lambda: imports.read_upload(data))
     return render(
         request,
@@ -416,6 +417,8 @@ def import_preview(request, pk):
             result = imports.confirm_import(workshop=workshop, rows=rows, user=request.user)
         except (imports.ImportFileError, services.WorkshopsError) as exc:
             messages.error(request, exc.message)
+        except ValidationError as exc:  # data changed since the preview: nothing was saved
+            messages.error(request, _("No se guardó nada: %(e)s") % {"e": "; ".join(exc.messages)})
         else:
             request.session.pop(_session_key(workshop), None)
             messages.success(
