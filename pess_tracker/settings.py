@@ -101,7 +101,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "workshops:start"  # staff land on "Mis talleres", others on home
 LOGOUT_REDIRECT_URL = "login"
 
 # Internationalisation: Spanish first, English available.

@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("municipios/", include("municipalities.urls")),
     path("ventanillas/", include("mobile_windows.urls")),
+    path("talleres/", include("workshops.urls")),
 ]
 
 admin.site.site_header = "PESS Tracker — ISDEMU"

@@ -135,3 +135,32 @@ def target(municipality, year=2026, indicator="workshops_held", value=10) -> Tar
 
 def closure(municipality, by, year=2026, month=3) -> PeriodClosure:
     return PeriodClosure.objects.create(municipality=municipality, year=year, month=month, closed_by=by)
+
+
+# --- Workshops (issue 3): sign-in sheet files for import tests ---
+def valid_dui(body: int) -> str:
+    """A DUI with a correct check digit built from an 8-digit number."""
+    from pess_tracker.validators import dui_check_digit
+
+    digits = f"{body:08d}"
+    return f"{digits}-{dui_check_digit(digits)}"
+
+
+def sheet_csv(rows, header=("Nombres", "Apellidos", "Sexo", "Grupo de edad", "Institución", "DUI"), sep=",") -> str:
+    lines = [sep.join(header)] + [sep.join(str(c) for c in row) for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def sheet_xlsx(rows, header=("Nombres", "Apellidos", "Sexo", "Grupo de edad", "Institución", "DUI")) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

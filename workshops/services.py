@@ -1,0 +1,343 @@
+"""Write path for workshops, participants and attendance.
+
+Every function is keyword-only, atomic, runs `full_clean()` before saving and raises
+`WorkshopsError` (with a stable `code`) for domain failures; views turn those into messages.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.db.models.functions import Length
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from municipalities.models import Institution
+from pess_tracker.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup, Sex
+from pess_tracker.review import can_edit
+from pess_tracker.text import edit_distance_at_most_one, normalize_name
+from pess_tracker.validators import normalize_dui
+from workshops.models import Attendance, AttendanceMethod, Participant, Workshop, WorkshopStatus
+
+MAX_SUGGESTIONS = 10
+
+
+class WorkshopsError(Exception):
+    """A domain failure; `code` is stable for code and tests, `message` is for people."""
+
+    def __init__(self, code: str, message: str = "", *, candidates=None):
+        self.code = code
+        self.message = message or code
+        self.candidates = candidates or []
+        super().__init__(str(self.message))
+
+
+# --- Workshops -------------------------------------------------------------------------------
+
+
+def duplicate_workshops(*, office, title: str, start_date: datetime.date, municipality, exclude_pk=None):
+    """Workshops of the same office with the same (normalised) title, day and municipality."""
+    qs = Workshop.objects.filter(office=office, start_date=start_date, municipality=municipality)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    key = normalize_name(title)
+    return [w for w in qs.only("pk", "title", "start_date") if normalize_name(w.title) == key]
+
+
+@transaction.atomic
+def save_workshop(*, workshop: Workshop, by) -> Workshop:
+    """Create or update a workshop for the user's office. Locked records are refused."""
+    if workshop.pk is None:
+        if by.office_id is None or by.is_national:
+            raise WorkshopsError("no_office", _("Solo el personal de una oficina territorial puede crear talleres."))
+        workshop.office_id = by.office_id
+        workshop.created_by = by
+    else:
+        stored = Workshop.objects.get(pk=workshop.pk)
+        if not can_edit(stored, by):
+            raise WorkshopsError(
+                "locked", _("Este taller ya fue aprobado o su mes está cerrado: no se puede modificar.")
+            )
+    workshop.full_clean()
+    workshop.save()
+    return workshop
+
+
+@transaction.atomic
+def mark_held(*, workshop: Workshop, by) -> Workshop:
+    _check_editable(workshop, by)
+    if workshop.status != WorkshopStatus.HELD:
+        workshop.status = WorkshopStatus.HELD
+        workshop.save(update_fields=["status", "updated_at"])
+    return workshop
+
+
+def _check_editable(workshop: Workshop, by) -> None:
+    if not can_edit(workshop, by):
+        raise WorkshopsError(
+            "workshop_locked", _("Este taller ya fue aprobado o su mes está cerrado: no se puede modificar.")
+        )
+
+
+# --- Attendance ------------------------------------------------------------------------------
+
+
+def record_attendance(
+    *, workshop: Workshop, participant: Participant, by, method: str = AttendanceMethod.STAFF
+) -> tuple[Attendance, bool]:
+    """Mark `participant` as attending `workshop`. Idempotent: a repeat (double click, two staff at
+    once) returns the existing row with created=False instead of failing."""
+    _check_editable(workshop, by)
+    try:
+        with transaction.atomic():
+            return Attendance.objects.get_or_create(
+                workshop=workshop,
+                participant=participant,
+                defaults={"registered_by": by, "method": method, "registered_at": timezone.now()},
+            )
+    except IntegrityError:
+        # Another request inserted the same pair between our SELECT and INSERT.
+        return Attendance.objects.get(workshop=workshop, participant=participant), False
+
+
+@transaction.atomic
+def remove_attendance(*, workshop: Workshop, participant_id: int, by) -> bool:
+    """Remove a wrongly added attendee; removing twice is harmless. Returns whether a row went."""
+    _check_editable(workshop, by)
+    attendance = Attendance.objects.filter(workshop=workshop, participant_id=participant_id).first()
+    if attendance is None:
+        return False
+    attendance.delete()
+    return True
+
+
+def attendance_totals(workshop: Workshop) -> dict:
+    """Counts by sex and by age group for one workshop, from one aggregate query."""
+    rows = (
+        Attendance.objects.filter(workshop=workshop)
+        .values("participant__sex", "participant__age_group")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    by_sex = dict.fromkeys(GRID_SEXES, 0)
+    by_age = dict.fromkeys([*GRID_AGE_GROUPS, AgeGroup.UNKNOWN], 0)
+    total = 0
+    for row in rows:
+        by_sex[row["participant__sex"]] = by_sex.get(row["participant__sex"], 0) + row["n"]
+        by_age[row["participant__age_group"]] = by_age.get(row["participant__age_group"], 0) + row["n"]
+        total += row["n"]
+    return {
+        "total": total,
+        "by_sex": [(Sex(k).label, v) for k, v in by_sex.items()],
+        "by_age": [(AgeGroup(k).label, v) for k, v in by_age.items() if v or k != AgeGroup.UNKNOWN],
+    }
+
+
+# --- Participants ----------------------------------------------------------------------------
+
+
+def search_participants(*, user, text: str, limit: int = MAX_SUGGESTIONS):
+    """Participants the user may see whose name contains the text, or whose DUI is the text.
+
+    Another office's participant is found by exact DUI only (never by name), so a person already
+    registered elsewhere is reused instead of duplicated, without exposing that office's registry.
+    """
+    text = (text or "").strip()
+    if not text:
+        return []
+    dui = normalize_dui(text)
+    if dui[:1].isdigit():
+        by_dui = Participant.objects.filter(dui=dui).select_related("institution")[:1]
+        own = Participant.objects.visible_to(user).filter(dui__startswith=dui).select_related("institution")
+        found = {p.pk: p for p in [*own[:limit], *by_dui]}
+        return list(found.values())[:limit]
+    key = normalize_name(text)
+    qs = Participant.objects.visible_to(user).select_related("institution")
+    starts = list(qs.filter(search_name__startswith=key).order_by("search_name", "pk")[:limit])
+    if len(starts) < limit:
+        seen = [p.pk for p in starts]
+        more = qs.filter(search_name__contains=key).exclude(pk__in=seen).order_by("search_name", "pk")
+        starts += list(more[: limit - len(starts)])
+    return starts
+
+
+def resolve_institution(name: str, municipality) -> Institution | None:
+    """The institution with this (accent/case-insensitive) name, preferably in the municipality;
+    created there once when no institution has that name."""
+    key = normalize_name(name)
+    if not key:
+        return None
+    found = Institution.objects.filter(search_name=key, municipality=municipality).first()
+    if found is None:
+        # The same institution registered in another municipality (people travel to workshops).
+        found = Institution.objects.filter(search_name=key).order_by("pk").first()
+    if found:
+        return found
+    try:
+        with transaction.atomic():
+            return Institution.objects.create(name=name.strip()[:200], municipality=municipality)
+    except IntegrityError:
+        return Institution.objects.get(search_name=key, municipality=municipality)
+
+
+def possible_duplicates(
+    *, user, first_names: str, last_names: str, dui: str | None, institution=None, municipality=None
+) -> list[Participant]:
+    """People probably already registered: same DUI (any office), or, among the user's visible
+    participants in the same institution or municipality, the same normalised name or one a single
+    typo away. Candidates are narrowed in the database before the edit distance runs in Python:
+    the same institution (by name) with the same first letter or the same last three letters, or
+    the same municipality with the same first letter; and a length within one."""
+    found: dict[int, Participant] = {}
+    if dui:
+        for p in Participant.objects.filter(dui=dui).select_related("institution"):
+            found[p.pk] = p
+    key = normalize_name(f"{first_names} {last_names}")
+    if key:
+        # Each branch can use an index: search_name; (institution, search_name) over the few people
+        # of one institution; (municipality, search_name) over the range of the same first letter.
+        branches = Q(search_name=key)
+        if institution is not None:
+            same_name = Institution.objects.filter(search_name=institution.search_name).values_list("pk", flat=True)
+            branches |= Q(institution_id__in=[institution.pk, *same_name]) & (
+                Q(search_name__startswith=key[:1]) | Q(search_name__endswith=key[-3:])
+            )
+        if municipality is not None:
+            branches |= Q(municipality=municipality, search_name__gte=key[:1], search_name__lt=chr(ord(key[0]) + 1))
+        candidates = (
+            Participant.objects.visible_to(user)
+            .filter(branches)
+            .annotate(name_len=Length("search_name"))
+            .filter(name_len__gte=len(key) - 1, name_len__lte=len(key) + 1)
+            .select_related("institution")
+            .order_by()[:500]
+        )
+        for p in candidates:
+            if p.pk not in found and edit_distance_at_most_one(p.search_name, key):
+                found[p.pk] = p
+    return list(found.values())[:MAX_SUGGESTIONS]
+
+
+@dataclass
+class ParticipantData:
+    first_names: str
+    last_names: str
+    sex: str
+    age_group: str
+    institution_name: str = ""
+    dui: str = ""
+    position: str = ""
+    phone: str = ""
+    email: str = ""
+    consent: bool = False
+    errors: list = field(default_factory=list)
+
+
+def build_participant(*, data: ParticipantData, workshop: Workshop, by) -> Participant:
+    """An unsaved, validated Participant (institution resolved in the workshop's municipality)."""
+    participant = Participant(
+        first_names=data.first_names.strip(),
+        last_names=data.last_names.strip(),
+        sex=data.sex,
+        age_group=data.age_group,
+        dui=normalize_dui(data.dui) or None,
+        position=data.position.strip(),
+        phone=data.phone.strip(),
+        email=data.email.strip(),
+        municipality=workshop.municipality,
+        office_id=workshop.office_id,
+        consent=data.consent,
+        consent_at=timezone.now() if data.consent else None,
+        created_by=by,
+    )
+    participant.institution = resolve_institution(data.institution_name, workshop.municipality)
+    return participant
+
+
+def register_and_attend(
+    *,
+    workshop: Workshop,
+    data: ParticipantData,
+    by,
+    not_duplicate: bool = False,
+    method: str = AttendanceMethod.STAFF,
+) -> tuple[Participant, Attendance]:
+    """Create a new participant and mark attendance in one step.
+
+    Raises WorkshopsError(code="possible_duplicate", candidates=[...]) when someone similar is
+    already registered, unless the user confirmed it is a different person (`not_duplicate`).
+    A person with the same DUI is never created twice.
+    """
+    _check_editable(workshop, by)
+    dui = normalize_dui(data.dui) or None
+    with transaction.atomic():
+        participant = build_participant(data=data, workshop=workshop, by=by)
+        candidates = possible_duplicates(
+            user=by,
+            first_names=data.first_names,
+            last_names=data.last_names,
+            dui=dui,
+            institution=participant.institution,
+            municipality=workshop.municipality,
+        )
+        same_dui = [c for c in candidates if dui and c.dui == dui]
+        if same_dui or (candidates and not not_duplicate):
+            raise WorkshopsError(
+                "possible_duplicate",
+                _("Puede que esta persona ya esté registrada. ¿Es la misma persona?"),
+                candidates=same_dui or candidates,
+            )
+        participant.full_clean()
+        try:
+            with transaction.atomic():
+                participant.save()
+        except IntegrityError as exc:  # the same DUI saved by someone else a moment ago
+            raise WorkshopsError("dui_taken", _("Ya existe una persona registrada con ese DUI.")) from exc
+        attendance, _created = record_attendance(workshop=workshop, participant=participant, by=by, method=method)
+    return participant, attendance
+
+
+@transaction.atomic
+def merge_participants(*, keep: Participant, remove: Participant, by) -> Participant:
+    """Merge a duplicate into the kept record: attendance moves over (a workshop both attended
+    keeps one row), blank fields of the kept record are filled in, and the duplicate is deleted.
+    Every step is a tracked change, so the merge is in the audit history."""
+    if keep.pk == remove.pk:
+        raise WorkshopsError("same_participant", _("Elija dos personas distintas."))
+    visible = Participant.objects.visible_to(by).filter(pk__in=[keep.pk, remove.pk]).count()
+    if visible != 2 or by.role == "manager":
+        raise WorkshopsError("not_allowed", _("No tiene permiso para unir estas personas."))
+    keep = Participant.objects.select_for_update().get(pk=keep.pk)
+    remove = Participant.objects.select_for_update().get(pk=remove.pk)
+    reason = f"merge #{remove.pk} -> #{keep.pk}"
+    already = set(Attendance.objects.filter(participant=keep).values_list("workshop_id", flat=True))
+    for attendance in Attendance.objects.filter(participant=remove).select_related("workshop"):
+        attendance._change_reason = reason
+        if attendance.workshop_id in already:
+            attendance.delete()
+        else:
+            attendance.participant = keep
+            attendance.save(update_fields=["participant"])
+    dui = remove.dui
+    if dui and not keep.dui:
+        remove.dui = None
+        remove.save(update_fields=["dui"])  # free the unique DUI before giving it to the kept record
+    for name in ("dui", "institution_id", "position", "phone", "email", "municipality_id", "birth_year"):
+        value = dui if name == "dui" else getattr(remove, name)
+        if value and not getattr(keep, name):
+            setattr(keep, name, value)
+    if remove.consent and not keep.consent:
+        keep.consent, keep.consent_at = True, remove.consent_at
+    keep._change_reason = reason
+    try:
+        keep.full_clean()
+    except ValidationError as exc:
+        raise WorkshopsError("invalid", "; ".join(exc.messages)) from exc
+    keep.save()
+    remove._change_reason = reason
+    remove.delete()
+    return keep

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from workshops import views
+
+app_name = "workshops"
+
+urlpatterns = [
+    path("", views.workshop_list, name="list"),
+    path("inicio/", views.start, name="start"),
+    path("nuevo/", views.workshop_create, name="create"),
+    path("<int:pk>/", views.workshop_detail, name="detail"),
+    path("<int:pk>/editar/", views.workshop_edit, name="edit"),
+    path("<int:pk>/buscar/", views.attendance_search, name="search"),
+    path("<int:pk>/asistencia/agregar/", views.attendance_add, name="attendance_add"),
+    path("<int:pk>/asistencia/nueva/", views.attendance_new, name="attendance_new"),
+    path("<int:pk>/asistencia/quitar/", views.attendance_remove, name="attendance_remove"),
+    path("<int:pk>/realizado/", views.workshop_mark_held, name="mark_held"),
+    path("<int:pk>/enviar/", views.workshop_submit, name="submit"),
+    path("<int:pk>/hoja/", views.sign_in_sheet, name="sign_in_sheet"),
+    path("<int:pk>/importar/", views.import_upload, name="import"),
+    path("<int:pk>/importar/vista-previa/", views.import_preview, name="import_preview"),
+    path("participantes/", views.participant_list, name="participant_list"),
+    path("participantes/<int:pk>/", views.participant_detail, name="participant_detail"),
+    path("participantes/<int:pk>/unir/", views.participant_merge, name="participant_merge"),
+]

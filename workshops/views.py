@@ -1,0 +1,510 @@
+"""Pages for territorial staff: my workshops, workshop form, attendance, sign-in sheet, import,
+participant registry. Every object is looked up through `visible_to(request.user)` (404 outside
+the user's scope) and every write goes through `workshops.services` / `workshops.imports`."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from pess_tracker import review
+from pess_tracker.validators import normalize_dui
+from workshops import imports, services
+from workshops.forms import ListFilterForm, NewParticipantForm, PasteForm, UploadForm, WorkshopForm
+from workshops.models import Attendance, Participant, Workshop
+
+LOCKED_MESSAGE = gettext_lazy("Este taller ya fue aprobado o su mes está cerrado: no se puede modificar.")
+
+
+def _workshop(request, pk):
+    qs = Workshop.objects.visible_to(request.user).select_related("municipality", "office", "thematic_table")
+    return get_object_or_404(qs, pk=pk)
+
+
+def _forbidden(request, message):
+    html = render_to_string("workshops/forbidden.html", {"message": message}, request=request)
+    return HttpResponseForbidden(html)
+
+
+# --- My workshops ----------------------------------------------------------------------------
+
+
+@login_required
+def start(request):
+    """Where login lands (LOGIN_REDIRECT_URL): staff go to their workshops, others to the dashboard."""
+    return redirect("workshops:list" if request.user.is_territorial_staff else "home")
+
+
+@login_required
+def workshop_list(request):
+    form = ListFilterForm(request.GET or None, user=request.user)
+    qs = (
+        Workshop.objects.visible_to(request.user)
+        .select_related("municipality", "thematic_table")
+        .annotate(attendee_count=Count("attendances"))
+        .order_by("-start_date", "-pk")
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        today = timezone.localdate()
+        if data["q"]:
+            qs = qs.filter(title__icontains=data["q"])
+        if data["municipality"]:
+            qs = qs.filter(municipality=data["municipality"])
+        if data["month"]:
+            qs = qs.filter(start_date__year=data["month"][0], start_date__month=data["month"][1])
+        if data["status"]:
+            qs = qs.filter(status=data["status"])
+        if data["table"]:
+            qs = qs.filter(thematic_table=data["table"])
+        if data["view"] == "upcoming":
+            qs = qs.filter(start_date__gte=today).order_by("start_date", "pk")
+        elif data["view"] == "recent":
+            qs = qs.filter(start_date__lt=today, start_date__gte=today - datetime.timedelta(days=60))
+        elif data["view"] == "no_attendance":
+            qs = qs.filter(start_date__lte=today).exclude(Exists(Attendance.objects.filter(workshop=OuterRef("pk"))))
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "workshops/workshop_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "can_create": _can_create(request.user)},
+    )
+
+
+def _can_create(user) -> bool:
+    return user.office_id is not None and not user.is_national
+
+
+@login_required
+def workshop_create(request):
+    if not _can_create(request.user):
+        return _forbidden(request, _("Solo el personal de una oficina territorial puede crear talleres."))
+    return _workshop_form(request, Workshop())
+
+
+@login_required
+def workshop_edit(request, pk):
+    workshop = _workshop(request, pk)
+    if not review.can_edit(workshop, request.user):
+        return _forbidden(request, LOCKED_MESSAGE)
+    return _workshop_form(request, workshop)
+
+
+def _workshop_form(request, workshop):
+    form = WorkshopForm(request.POST or None, instance=workshop, user=request.user)
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        candidate = form.instance
+        duplicates = services.duplicate_workshops(
+            office=request.user.office if candidate.pk is None else candidate.office,
+            title=candidate.title,
+            start_date=candidate.start_date,
+            municipality=candidate.municipality,
+            exclude_pk=candidate.pk,
+        )
+        if duplicates and not form.cleaned_data["confirm_duplicate"]:
+            form.add_error(
+                None,
+                _("Su oficina ya tiene un taller con el mismo título, el mismo día y en el mismo municipio."),
+            )
+        else:
+            try:
+                saved = services.save_workshop(workshop=candidate, by=request.user)
+            except services.WorkshopsError as exc:
+                form.add_error(None, str(exc.message))
+            else:
+                messages.success(request, _("Taller guardado."))
+                return redirect("workshops:detail", saved.pk)
+    return render(
+        request, "workshops/workshop_form.html", {"form": form, "workshop": workshop, "duplicates": duplicates}
+    )
+
+
+# --- Attendance page -------------------------------------------------------------------------
+
+
+def _urls(workshop):
+    return {
+        "add_url": reverse("workshops:attendance_add", args=[workshop.pk]),
+        "new_url": reverse("workshops:attendance_new", args=[workshop.pk]),
+        "remove_url": reverse("workshops:attendance_remove", args=[workshop.pk]),
+    }
+
+
+def _attendance_context(request, workshop, **extra):
+    attendees = (
+        Attendance.objects.filter(workshop=workshop)
+        .select_related("participant__institution")
+        .order_by("-registered_at", "-pk")
+    )
+    context = {
+        "workshop": workshop,
+        "attendees": attendees,
+        "totals": services.attendance_totals(workshop),
+        "editable": review.can_edit(workshop, request.user),
+        "new_form": NewParticipantForm(),
+        **_urls(workshop),
+    }
+    context.update(extra)
+    return context
+
+
+def _update(request, workshop, *, added=None, removed_id=None, reset_new=False, **extra):
+    """htmx answer to an attendance action: only what changed (totals, the new or removed row,
+    the new-person form) as out-of-band swaps, so its cost does not grow with the attendee list."""
+    context = {
+        "workshop": workshop,
+        "totals": services.attendance_totals(workshop),
+        "editable": True,
+        "new_form": NewParticipantForm(),
+        "added": added,
+        "removed_id": removed_id,
+        "reset_new": reset_new,
+        **_urls(workshop),
+        **extra,
+    }
+    return render(request, "workshops/_attendance_update.html", context)
+
+
+@login_required
+def workshop_detail(request, pk):
+    workshop = _workshop(request, pk)
+    q = request.GET.get("q", "")
+    results = services.search_participants(user=request.user, text=q) if q else []
+    return render(
+        request,
+        "workshops/workshop_detail.html",
+        _attendance_context(request, workshop, q=q, results=results, searched=bool(q)),
+    )
+
+
+@login_required
+def attendance_search(request, pk):
+    workshop = _workshop(request, pk)
+    q = request.GET.get("q", "")
+    results = services.search_participants(user=request.user, text=q) if q.strip() else []
+    attending = set(
+        Attendance.objects.filter(workshop=workshop, participant__in=[p.pk for p in results]).values_list(
+            "participant_id", flat=True
+        )
+    )
+    return render(
+        request,
+        "workshops/_search_results.html",
+        {"workshop": workshop, "results": results, "q": q, "searched": bool(q.strip()), "attending": attending},
+    )
+
+
+def _participant_for_adding(request):
+    """A participant the user may see, or another office's person named by pk AND exact DUI."""
+    pk = request.POST.get("participant")
+    if not str(pk).isdigit():
+        return None
+    found = Participant.objects.visible_to(request.user).filter(pk=pk).first()
+    if found is None:
+        dui = normalize_dui(request.POST.get("dui", ""))
+        if dui:
+            found = Participant.objects.filter(pk=pk, dui=dui).first()
+    return found
+
+
+@login_required
+@require_POST
+def attendance_add(request, pk):
+    workshop = _workshop(request, pk)
+    participant = _participant_for_adding(request)
+    added = None
+    if participant is None:
+        messages.error(request, _("No se encontró a esa persona."))
+    else:
+        try:
+            attendance, created = services.record_attendance(
+                workshop=workshop, participant=participant, by=request.user
+            )
+        except services.WorkshopsError as exc:
+            messages.error(request, exc.message)
+        else:
+            if created:
+                added = attendance
+                messages.success(request, _("%(name)s agregada/o a la asistencia.") % {"name": participant})
+            else:
+                messages.info(request, _("%(name)s ya estaba en la asistencia.") % {"name": participant})
+    if request.htmx:
+        return _update(request, workshop, added=added, reset_new=bool(request.POST.get("reset_new")))
+    return redirect("workshops:detail", workshop.pk)
+
+
+@login_required
+@require_POST
+def attendance_new(request, pk):
+    workshop = _workshop(request, pk)
+    form = NewParticipantForm(request.POST)
+    candidates = []
+    if form.is_valid():
+        d = form.cleaned_data
+        data = services.ParticipantData(
+            first_names=d["first_names"],
+            last_names=d["last_names"],
+            sex=d["sex"],
+            age_group=d["age_group"],
+            institution_name=d["institution"],
+            dui=d["dui"],
+            position=d["position"],
+            phone=d["phone"],
+            email=d["email"],
+            consent=d["consent"],
+        )
+        try:
+            participant, attendance = services.register_and_attend(
+                workshop=workshop, data=data, by=request.user, not_duplicate=d["not_duplicate"]
+            )
+        except services.WorkshopsError as exc:
+            if exc.code == "possible_duplicate":
+                candidates = exc.candidates
+            else:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("%(name)s registrada/o y agregada/o a la asistencia.") % {"name": participant})
+            if request.htmx:
+                return _update(request, workshop, added=attendance, reset_new=True)
+            return redirect("workshops:detail", workshop.pk)
+    own_office = set(
+        Participant.objects.visible_to(request.user)
+        .filter(pk__in=[c.pk for c in candidates])
+        .values_list("pk", flat=True)
+    )
+    for candidate in candidates:
+        candidate.other_office = candidate.pk not in own_office
+    status = 200 if candidates else 422
+    if request.htmx:
+        return _update(request, workshop, reset_new=True, new_form=form, candidates=candidates)
+    return render(
+        request,
+        "workshops/workshop_detail.html",
+        _attendance_context(request, workshop, new_form=form, candidates=candidates),
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def attendance_remove(request, pk):
+    workshop = _workshop(request, pk)
+    participant_id = request.POST.get("participant", "")
+    removed_id = None
+    try:
+        if participant_id.isdigit() and services.remove_attendance(
+            workshop=workshop, participant_id=int(participant_id), by=request.user
+        ):
+            removed_id = int(participant_id)
+            messages.success(request, _("Asistente quitado de la lista."))
+    except services.WorkshopsError as exc:
+        messages.error(request, exc.message)
+    if request.htmx:
+        return _update(request, workshop, removed_id=removed_id)
+    return redirect("workshops:detail", workshop.pk)
+
+
+@login_required
+@require_POST
+def workshop_mark_held(request, pk):
+    workshop = _workshop(request, pk)
+    try:
+        services.mark_held(workshop=workshop, by=request.user)
+        messages.success(request, _("Taller marcado como realizado."))
+    except services.WorkshopsError as exc:
+        messages.error(request, exc.message)
+    return redirect("workshops:detail", workshop.pk)
+
+
+@login_required
+@require_POST
+def workshop_submit(request, pk):
+    workshop = _workshop(request, pk)
+    try:
+        review.submit(record=workshop, by=request.user)
+        messages.success(request, _("Taller enviado a revisión."))
+    except review.ReviewError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("workshops:detail", workshop.pk)
+
+
+# --- Paper: sign-in sheet and import ---------------------------------------------------------
+
+
+@login_required
+def sign_in_sheet(request, pk):
+    workshop = _workshop(request, pk)
+    count = request.GET.get("filas", "")
+    count = min(int(count), 100) if count.isdigit() and int(count) > 0 else 30
+    return render(
+        request,
+        "workshops/sign_in_sheet.html",
+        {"workshop": workshop, "columns": [label for _key, label in imports.COLUMNS], "rows": range(1, count + 1)},
+    )
+
+
+def _session_key(workshop):
+    return f"workshops:import:{workshop.pk}"
+
+
+def _start_preview(request, workshop, reader):
+    if not review.can_edit(workshop, request.user):
+        messages.error(request, LOCKED_MESSAGE)
+        return redirect("workshops:detail", workshop.pk)
+    try:
+        rows = imports.parse_rows(reader())
+    except imports.ImportFileError as exc:
+        messages.error(request, exc.message)
+        return redirect("workshops:import", workshop.pk)
+    rows = imports.classify(rows=rows, workshop=workshop, user=request.user)
+    request.session[_session_key(workshop)] = rows
+    return redirect("workshops:import_preview", workshop.pk)
+
+
+@login_required
+def import_upload(request, pk):
+    workshop = _workshop(request, pk)
+    upload_form = UploadForm(request.POST or None, request.FILES or None)
+    paste_form = PasteForm(request.POST if "text" in request.POST else None)
+    if request.method == "POST":
+        if "text" in request.POST and paste_form.is_valid():
+            return _start_preview(request, workshop, lambda: imports.read_text(paste_form.cleaned_data["text"]))
+        if "text" not in request.POST and upload_form.is_valid():
+            upload = upload_form.cleaned_data["file"]
+            if upload.size > settings.IMPORT_MAX_BYTES:
+                messages.error(
+                    request,
+                    _("El archivo supera el tamaño máximo de %(kb)s KB.") % {"kb": settings.IMPORT_MAX_BYTES // 1024},
+                )
+                return redirect("workshops:import", workshop.pk)
+            data = upload.read(settings.IMPORT_MAX_BYTES + 1)
+            return _start_preview(request, workshop, lambda: imports.read_upload(data))
+    return render(
+        request,
+        "workshops/import_upload.html",
+        {"workshop": workshop, "upload_form": upload_form, "paste_form": paste_form, "columns": imports.COLUMNS},
+    )
+
+
+@login_required
+def import_preview(request, pk):
+    workshop = _workshop(request, pk)
+    rows = request.session.get(_session_key(workshop))
+    if rows is None:
+        messages.info(request, _("No hay ninguna importación pendiente para este taller."))
+        return redirect("workshops:import", workshop.pk)
+    if request.method == "POST":
+        if "cancel" in request.POST:
+            request.session.pop(_session_key(workshop), None)
+            messages.info(request, _("Importación cancelada: no se guardó nada."))
+            return redirect("workshops:detail", workshop.pk)
+        try:
+            result = imports.confirm_import(workshop=workshop, rows=rows, user=request.user)
+        except (imports.ImportFileError, services.WorkshopsError) as exc:
+            messages.error(request, exc.message)
+        except ValidationError as exc:  # data changed since the preview: nothing was saved
+            messages.error(request, _("No se guardó nada: %(e)s") % {"e": "; ".join(exc.messages)})
+        else:
+            request.session.pop(_session_key(workshop), None)
+            messages.success(
+                request,
+                _("Importación guardada: %(added)s asistencias nuevas (%(new)s personas nuevas).")
+                % {"added": result["added"], "new": result["new"]},
+            )
+            return redirect("workshops:detail", workshop.pk)
+        rows = imports.classify(rows=rows, workshop=workshop, user=request.user)
+    return render(
+        request,
+        "workshops/import_preview.html",
+        {"workshop": workshop, "rows": rows, "summary": imports.summary(rows), "columns": imports.COLUMNS},
+    )
+
+
+# --- Participant registry --------------------------------------------------------------------
+
+
+@login_required
+def participant_list(request):
+    q = request.GET.get("q", "").strip()
+    qs = Participant.objects.visible_to(request.user).select_related("institution", "office")
+    if q:
+        key = services.normalize_name(q)
+        dui = normalize_dui(q)
+        qs = qs.filter(Q(search_name__contains=key) | Q(dui=dui))
+    qs = qs.annotate(attendance_count=Count("attendances")).order_by("search_name", "pk")
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    return render(request, "workshops/participant_list.html", {"page": page, "q": q})
+
+
+@login_required
+def participant_detail(request, pk):
+    participant = get_object_or_404(
+        Participant.objects.visible_to(request.user).select_related("institution", "office", "municipality"), pk=pk
+    )
+    history = (
+        Attendance.objects.filter(participant=participant)
+        .select_related("workshop__municipality")
+        .order_by("-workshop__start_date")
+    )
+    visible_workshops = set(
+        Workshop.objects.visible_to(request.user)
+        .filter(pk__in=[a.workshop_id for a in history])
+        .values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "workshops/participant_detail.html",
+        {"participant": participant, "history": history, "visible_workshops": visible_workshops},
+    )
+
+
+@login_required
+def participant_merge(request, pk):
+    visible = Participant.objects.visible_to(request.user).select_related("institution")
+    keep = get_object_or_404(visible, pk=pk)
+    if request.user.is_national and not request.user.is_superuser and request.user.role == "manager":
+        raise PermissionDenied
+    q = request.GET.get("q", "").strip()
+    found = services.search_participants(user=request.user, text=q) if q else []
+    mergeable = set(visible.filter(pk__in=[p.pk for p in found]).values_list("pk", flat=True)) if found else set()
+    candidates = [p for p in found if p.pk in mergeable and p.pk != keep.pk]
+    other = None
+    other_pk = request.POST.get("other") or request.GET.get("other")
+    if other_pk and str(other_pk).isdigit():
+        other = get_object_or_404(visible, pk=other_pk)
+    if request.method == "POST" and other is not None:
+        try:
+            services.merge_participants(keep=keep, remove=other, by=request.user)
+        except services.WorkshopsError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Registros unidos: las asistencias pasaron a %(name)s.") % {"name": keep})
+            return redirect("workshops:participant_detail", keep.pk)
+    counts = {}
+    if other is not None:
+        counts = dict(
+            Attendance.objects.filter(participant__in=[keep, other])
+            .values_list("participant_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+    return render(
+        request,
+        "workshops/participant_merge.html",
+        {"keep": keep, "other": other, "q": q, "candidates": candidates, "counts": counts},
+    )
