@@ -7,7 +7,8 @@ directly:
     if can_see_personal_data(request.user, participant): ...
 
     {% load privacy %}
-    {% if user|can_see_personal_data:participant %}{{ participant.dui }}{% else %}{{ participant.dui|masked }}{% endif %}
+    {% if user|can_see_personal_data:participant %}{{ participant.dui }}
+    {% else %}{{ participant.dui|masked }}{% endif %}
 
 Rule: only the people who register and review a participant need to reach them — territorial
 staff of the participant's office, coordinators of its department, and administrators.
