@@ -345,6 +345,7 @@ def main(argv=None):
         "REQUIRE_2FA": "False",
         "DEMO_MODE": "False",
         "CONN_MAX_AGE": "60",
+        "DB_STATEMENT_TIMEOUT_MS": "55000",
         "STATIC_ROOT": f"/tmp/pess_bench_static_{os.getpid()}",  # noqa: S108 - a throwaway collectstatic
         "LOG_LEVEL": "WARNING",
     }
