@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from pess_tracker.models import ReviewTransition, User
+from pess_tracker.admin_scoping import ScopedModelAdmin
+from pess_tracker.models import ReviewTransition, SecurityEvent, User
 from pess_tracker.services import sync_user_role_group
 
 
@@ -34,6 +35,27 @@ class ReviewTransitionAdmin(admin.ModelAdmin):
     list_select_related = ("content_type", "by")
     search_fields = ("comment", "by__username")
     date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ScopedModelAdmin):
+    """Read-only: coordinators see their department's users' events, administrators every event."""
+
+    list_display = ("at", "kind", "username", "ip_address", "path")
+    list_filter = ("kind",)
+    list_select_related = ("user",)
+    search_fields = ("username", "ip_address", "path")
+    date_hierarchy = "at"
+    readonly_fields = ("kind", "at", "user", "username", "ip_address", "path", "details")
 
     def has_add_permission(self, request):
         return False

@@ -6,6 +6,9 @@ under review are read-only for staff once approved (pess_tracker.review.can_edit
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
+from django.http import Http404
 
 from pess_tracker.review import ReviewableModel, can_edit
 from pess_tracker.scoping import scope_q
@@ -43,6 +46,25 @@ class ScopedAdminMixin:
         if allowed and obj is not None and isinstance(obj, ReviewableModel):
             return can_edit(obj, request.user)
         return allowed
+
+    # django-simple-history's history pages look records up without get_queryset (the list falls
+    # back to the historical rows, a past version is fetched straight from the history table), so
+    # they would show another office's records: answer 404 unless the record is in scope.
+    def _require_in_scope(self, request, object_id):
+        try:
+            in_scope = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, ValidationError):
+            in_scope = False
+        if not in_scope:
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
 
 
 class ScopedModelAdmin(ScopedAdminMixin, admin.ModelAdmin):

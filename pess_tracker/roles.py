@@ -51,6 +51,7 @@ def role_permissions() -> dict[str, list[tuple[str, str]]]:
     coordinator = [(m, a) for m in FIELD_RECORD_MODELS for a in crud]
     coordinator += [(m, "view") for m in [*REFERENCE_MODELS, "municipalities.target"]]
     coordinator += [("pess_tracker.reviewtransition", "view"), ("municipalities.periodclosure", "view")]
+    coordinator += [("pess_tracker.securityevent", "view")]  # their department's users' events
     coordinator += [("municipalities.periodclosure", "add"), ("municipalities.periodclosure", "change")]
     manager = [(m, "view") for m in FIELD_RECORD_MODELS + REFERENCE_MODELS]
     manager += [("municipalities.target", a) for a in crud]

@@ -2,13 +2,19 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from pess_tracker import views
+from pess_tracker import account_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("cuenta/ingresar/", auth_views.LoginView.as_view(), name="login"),
     path("cuenta/salir/", auth_views.LogoutView.as_view(), name="logout"),
+    path("cuenta/clave/", account_views.PasswordChangeView.as_view(), name="password_change"),
+    path("cuenta/seguridad/", account_views.two_factor, name="two_factor"),
+    path("cuenta/seguridad/configurar/", account_views.two_factor_setup, name="two_factor_setup"),
+    path("cuenta/seguridad/verificar/", account_views.two_factor_verify, name="two_factor_verify"),
+    path("cuenta/seguridad/codigos/", account_views.two_factor_backup_codes, name="two_factor_backup_codes"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("municipios/", include("municipalities.urls")),

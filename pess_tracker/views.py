@@ -25,3 +25,29 @@ def home(request):
 def healthz(request):
     """Liveness: the process answers. No login, no personal data."""
     return JsonResponse({"status": "ok"})
+
+
+_migrations_known_applied = False
+
+
+@require_GET
+def readyz(request):
+    """Readiness: the database answers and no migration is pending (503 otherwise). No login, no data."""
+    global _migrations_known_applied
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        if not _migrations_known_applied:
+            # Building the migration graph is slow; once everything is applied it stays applied
+            # for the life of this process (new migrations come with new code, hence a restart).
+            executor = MigrationExecutor(connection)
+            if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+                return JsonResponse({"status": "unavailable", "reason": "migrations"}, status=503)
+            _migrations_known_applied = True
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "reason": "database"}, status=503)
+    return JsonResponse({"status": "ready"})
