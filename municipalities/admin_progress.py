@@ -21,9 +21,9 @@ from django.utils.translation import gettext_lazy
 
 from municipalities.models import (
     Department,
+    Municipality,
     MunicipalPlan,
     MunicipalProgress,
-    Municipality,
     PeriodClosure,
     PlanStage,
     PlanStageChange,
@@ -354,15 +354,14 @@ class MunicipalProgressAdmin(ScopedModelAdmin):
     # --- Detail, close and reopen ---
 
     def get_urls(self):
-        info = self.model._meta.app_label, self.model._meta.model_name
         wrap = self.admin_site.admin_view
         return [
             path(
                 "<int:pk>/cerrar/<int:year>/<int:month>/",
                 wrap(self.close_month_view),
-                name="%s_%s_close" % info,
+                name="municipalities_municipalprogress_close",
             ),
-            path("reabrir/<int:closure_id>/", wrap(self.reopen_view), name="%s_%s_reopen" % info),
+            path("reabrir/<int:closure_id>/", wrap(self.reopen_view), name="municipalities_municipalprogress_reopen"),
             *super().get_urls(),
         ]
 
