@@ -61,6 +61,19 @@ TARGET_KEYS = [
     K.ASSISTANCE_ACTIONS,
     K.TABLE_MEETINGS,
 ]
+SHORT_LABELS = {
+    K.WORKSHOPS_HELD: gettext_lazy("Talleres"),
+    K.TRAINING_HOURS: gettext_lazy("Horas"),
+    K.PARTICIPANTS: gettext_lazy("Participantes"),
+    K.PARTICIPANTS_WOMEN: gettext_lazy("Part. mujeres"),
+    K.PARTICIPANTS_MEN: gettext_lazy("Part. hombres"),
+    K.WINDOW_SESSIONS: gettext_lazy("Jornadas"),
+    K.PEOPLE_REACHED: gettext_lazy("Alcanzadas"),
+    K.PEOPLE_REACHED_WOMEN: gettext_lazy("Alc. mujeres"),
+    K.PEOPLE_REACHED_MEN: gettext_lazy("Alc. hombres"),
+    K.ASSISTANCE_ACTIONS: gettext_lazy("Asist. técnicas"),
+    K.TABLE_MEETINGS: gettext_lazy("Reuniones"),
+}
 MONTHS = ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"]
 
 
@@ -243,7 +256,6 @@ class MunicipalProgressAdmin(ScopedModelAdmin):
 
     list_display = (
         "name",
-        "department",
         "pess_phase",
         "office_name",
         "plan_stage_display",
@@ -263,6 +275,7 @@ class MunicipalProgressAdmin(ScopedModelAdmin):
     ordering = ("department__code", "name")
     sortable_by = None
     actions = None
+    show_facets = admin.ShowFacets.NEVER  # facet counts would recompute every indicator per filter option
 
     col_workshops_held = _cell(K.WORKSHOPS_HELD, gettext_lazy("Talleres"))
     col_training_hours = _cell(K.TRAINING_HOURS, gettext_lazy("Horas de formación"))
@@ -310,6 +323,7 @@ class MunicipalProgressAdmin(ScopedModelAdmin):
             "pess_period": period,
             "pess_share": int(target_share(period) * 100),
             "can_review": is_reviewer(request.user),
+            "is_nav_sidebar_enabled": False,  # the table needs the whole width
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra)
@@ -325,7 +339,10 @@ class MunicipalProgressAdmin(ScopedModelAdmin):
 
     @admin.display(description=gettext_lazy("Oficina"), ordering="office_name")
     def office_name(self, obj):
-        return obj.office_name or "—"
+        # One office per department: show the department's name, the office's full name on hover.
+        if not obj.office_name:
+            return "—"
+        return format_html('<span title="{}">{}</span>', obj.office_name, _("Oficina %(d)s") % {"d": obj.department})
 
     @admin.display(description=gettext_lazy("Etapa del plan"), ordering="plan_stage")
     def plan_stage_display(self, obj):
@@ -425,7 +442,8 @@ class MunicipalProgressAdmin(ScopedModelAdmin):
             "municipality": municipality,
             "year": year,
             "years": [year - 1, year + 1] if year < periods.today().year else [year - 1],
-            "headers": [IndicatorKey(k).label for k in PROGRESS_KEYS],
+            "headers": [SHORT_LABELS[k] for k in PROGRESS_KEYS],
+            "is_nav_sidebar_enabled": False,
             "months": months,
             "figures": figures,
             "chart": monthly_chart(months),

@@ -160,7 +160,7 @@ def queue_queryset(user, kinds=None):
                 q_municipality=F(f"{model.MUNICIPALITY_FIELD}__name"),
                 q_office=F(_office_path(model)),
                 q_date=F(model.PERIOD_DATE_FIELD),
-                q_submitted=F("submitted_at"),
+                q_submitted=Coalesce("submitted_at", "created_at"),
                 q_by=Coalesce(F("created_by__username"), Value(""), output_field=CharField()),
             )
             .order_by()
@@ -244,5 +244,6 @@ def review_queue_view(model_admin, request):
         "kind": kind,
         "can_review": is_reviewer(user),
         "opts": model_admin.model._meta,
+        "is_nav_sidebar_enabled": False,
     }
     return TemplateResponse(request, "admin/pess_tracker/review_queue.html", context)
