@@ -32,7 +32,14 @@ from municipalities.models import (
 from pess_tracker import periods
 from pess_tracker.admin_review import is_reviewer
 from pess_tracker.admin_scoping import ScopedModelAdmin
-from pess_tracker.indicators import IndicatorKey, annotate_municipalities, annotate_targets, source
+from pess_tracker.indicators import (
+    IndicatorKey,
+    annotate_municipalities,
+    annotate_targets,
+    annotate_values,
+    by_municipality,
+    source,
+)
 from pess_tracker.models import ReviewState
 from pess_tracker.review import ReviewError, close_period, records_of_month, reopen_period
 
@@ -313,7 +320,15 @@ class MunicipalProgressAdmin(ScopedModelAdmin):
                 )
             )
         )
-        qs = annotate_municipalities(qs, period.start, period.end, keys=PROGRESS_KEYS)
+        # One GROUP BY query per source table for every municipality the user may see, then the
+        # figures are attached as constants (sortable and filterable in SQL): a correlated
+        # subquery per row would scan the attendance table once per municipality.
+        values = getattr(request, "_pess_progress_values", None)
+        if values is None:
+            ids = Municipality.objects.visible_to(request.user).pess().values_list("pk", flat=True)
+            values = by_municipality(ids, period.start, period.end, keys=PROGRESS_KEYS)
+            request._pess_progress_values = values
+        qs = annotate_values(qs, values, keys=PROGRESS_KEYS)
         return annotate_targets(qs, period.start.year, keys=PROGRESS_KEYS)
 
     def changelist_view(self, request, extra_context=None):
