@@ -64,7 +64,7 @@ def main():
                 response = client.get(url, params)
                 times.append(time.perf_counter() - start)
             assert response.status_code == 200, response.status_code
-        rows = response.context["cl"].result_count
+        rows = response.context_data["cl"].result_count
         print(
             f"{label:32s} filas={rows:3d} consultas={len(ctx.captured_queries):2d} "
             f"mediana={statistics.median(times) * 1000:7.0f} ms  "
