@@ -263,6 +263,8 @@ class MunicipalProgressAdmin(ScopedModelAdmin):
 
     list_display = (
         "name",
+        "progress_bar",
+        "closed_months",
         "pess_phase",
         "office_name",
         "plan_stage_display",
@@ -273,8 +275,6 @@ class MunicipalProgressAdmin(ScopedModelAdmin):
         "col_people_reached",
         "col_assistance_actions",
         "col_table_meetings",
-        "progress_bar",
-        "closed_months",
     )
     list_filter = (PeriodFilter, DepartmentFilter, "pess_phase", OfficeFilter, BelowTargetFilter)
     list_per_page = 100
@@ -285,16 +285,16 @@ class MunicipalProgressAdmin(ScopedModelAdmin):
     show_facets = admin.ShowFacets.NEVER  # facet counts would recompute every indicator per filter option
 
     col_workshops_held = _cell(K.WORKSHOPS_HELD, gettext_lazy("Talleres"))
-    col_training_hours = _cell(K.TRAINING_HOURS, gettext_lazy("Horas de formación"))
+    col_training_hours = _cell(K.TRAINING_HOURS, gettext_lazy("Horas"))
     col_participants = _split_cell(
-        K.PARTICIPANTS, K.PARTICIPANTS_WOMEN, K.PARTICIPANTS_MEN, gettext_lazy("Participantes únicos")
+        K.PARTICIPANTS, K.PARTICIPANTS_WOMEN, K.PARTICIPANTS_MEN, gettext_lazy("Participantes")
     )
-    col_window_sessions = _cell(K.WINDOW_SESSIONS, gettext_lazy("Jornadas de ventanilla"))
+    col_window_sessions = _cell(K.WINDOW_SESSIONS, gettext_lazy("Jornadas"))
     col_people_reached = _split_cell(
-        K.PEOPLE_REACHED, K.PEOPLE_REACHED_WOMEN, K.PEOPLE_REACHED_MEN, gettext_lazy("Personas alcanzadas")
+        K.PEOPLE_REACHED, K.PEOPLE_REACHED_WOMEN, K.PEOPLE_REACHED_MEN, gettext_lazy("Alcanzadas")
     )
-    col_assistance_actions = _cell(K.ASSISTANCE_ACTIONS, gettext_lazy("Asistencias técnicas"))
-    col_table_meetings = _cell(K.TABLE_MEETINGS, gettext_lazy("Reuniones de mesas"))
+    col_assistance_actions = _cell(K.ASSISTANCE_ACTIONS, gettext_lazy("Asist. técnicas"))
+    col_table_meetings = _cell(K.TABLE_MEETINGS, gettext_lazy("Reuniones"))
 
     class Media:
         css = {"all": ["css/admin_pess.css"]}
@@ -359,11 +359,11 @@ class MunicipalProgressAdmin(ScopedModelAdmin):
             return "—"
         return format_html('<span title="{}">{}</span>', obj.office_name, _("Oficina %(d)s") % {"d": obj.department})
 
-    @admin.display(description=gettext_lazy("Etapa del plan"), ordering="plan_stage")
+    @admin.display(description=gettext_lazy("Plan"), ordering="plan_stage")
     def plan_stage_display(self, obj):
         return PlanStage(obj.plan_stage).label if obj.plan_stage else _("Sin plan")
 
-    @admin.display(description=gettext_lazy("Avance frente a la meta"))
+    @admin.display(description=gettext_lazy("Avance / meta"))
     def progress_bar(self, obj):
         value = overall_progress(obj, Decimal(str(obj.target_share)))
         if value is None:
@@ -378,7 +378,7 @@ class MunicipalProgressAdmin(ScopedModelAdmin):
             value,
         )
 
-    @admin.display(description=gettext_lazy("Meses cerrados"))
+    @admin.display(description=gettext_lazy("Cerrados"))
     def closed_months(self, obj):
         months = [MONTHS[c.month - 1] for c in obj.closed_in_year]
         return ", ".join(months) if months else "—"

@@ -81,7 +81,7 @@ def test_sorting_by_an_indicator_and_below_target_filter(client, office_a, coord
     factories.target(quiet, year=2026, indicator="workshops_held", value=3)
     client.force_login(coordinator_x)
     cl = client.get(reverse(URL), {**YEAR_2026, "o": "-6"}).context["cl"]
-    assert cl.result_list[0].pk == busy.pk  # column 6 is workshops held
+    assert cl.result_list[0].pk == busy.pk  # column 6 (0-based) is workshops held
     below = client.get(reverse(URL), {**YEAR_2026, "bajo_meta": "si"}).context["cl"]
     assert quiet.pk in {r.pk for r in below.result_list}
     assert busy.pk not in {r.pk for r in below.result_list}
