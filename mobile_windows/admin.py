@@ -49,7 +49,7 @@ class WindowSessionAdmin(ReviewableAdmin):
 
 
 @admin.register(ReachCount)
-class ReachCountAdmin(ScopedModelAdmin):
+class ReachCountAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
     list_display = ("session", "sex", "age_group", "count")
     list_filter = ("sex", "age_group")
     list_select_related = ("session__window__school",)

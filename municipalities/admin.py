@@ -15,13 +15,23 @@ from municipalities.models import (
     TerritorialOffice,
     ThematicTable,
 )
+from pess_tracker.admin_review import ReviewActionsMixin
 from pess_tracker.admin_scoping import ScopedModelAdmin, ScopedTabularInline
 
-REVIEW_FIELDS = ("review_state", "review_comment", "submitted_at", "reviewed_at", "reviewed_by", "created_by")
+REVIEW_FIELDS = (
+    "review_state",
+    "review_comment",
+    "submitted_at",
+    "reviewed_at",
+    "reviewed_by",
+    "created_by",
+    "review_transitions",
+)
 
 
-class ReviewableAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
-    """Shared settings for records under review: review fields are set by the review actions."""
+class ReviewableAdmin(ReviewActionsMixin, ScopedModelAdmin, SimpleHistoryAdmin):
+    """Shared settings for records under review: review fields are set by the review actions,
+    approve / return are changelist actions, and the change page lists every review transition."""
 
     readonly_fields = REVIEW_FIELDS
 
@@ -124,17 +134,39 @@ class PlanStageChangeAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
 
 @admin.register(Target)
 class TargetAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
+    """Managers (and administrators) set targets; coordinators only read them (role permissions)."""
+
     list_display = ("year", "indicator", "municipality", "office", "value")
     list_filter = ("year", "indicator", "municipality__department", "municipality__pess_phase")
     list_select_related = ("municipality", "office")
     search_fields = ("municipality__name", "office__name")
     autocomplete_fields = ("municipality", "office")
+    change_list_template = "admin/municipalities/target/change_list.html"
+
+    def get_urls(self):
+        from municipalities.admin_targets import target_urls
+
+        return [*target_urls(self), *super().get_urls()]
 
 
 @admin.register(PeriodClosure)
 class PeriodClosureAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
+    """Closures are made and reopened only from the municipality detail (close / reopen pages),
+    through pess_tracker.review.close_period / reopen_period: here they are read-only."""
+
     list_display = ("municipality", "year", "month", "closed_by", "closed_at", "reopened_at", "reopen_reason")
     list_filter = ("year", "month", "municipality__department")
     list_select_related = ("municipality", "closed_by", "reopened_by")
     search_fields = ("municipality__name", "reopen_reason")
-    autocomplete_fields = ("municipality", "closed_by", "reopened_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+from municipalities import admin_progress  # noqa: E402,F401  (registers the progress changelist)

@@ -509,3 +509,12 @@ class PeriodClosure(models.Model):
 
     def get_absolute_url(self):
         return reverse("admin:municipalities_periodclosure_change", args=[self.pk])
+
+
+class MunicipalProgress(Municipality):
+    """The admin's progress view of a PESS municipality (indicators against targets); no table of its own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("avance municipal")
+        verbose_name_plural = _("avance municipal")

@@ -1,14 +1,18 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from pess_tracker.admin_scoping import ScopedModelAdmin
+from pess_tracker.admin_review import review_queue_view
+from pess_tracker.admin_scoping import ScopedAdminMixin, ScopedModelAdmin
 from pess_tracker.models import ReviewTransition, SecurityEvent, User
 from pess_tracker.services import sync_user_role_group
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
+    """Coordinators may view (for autocompletes of ISDEMU staff) the users of their department only."""
+
     list_display = ("username", "first_name", "last_name", "role", "office", "is_active", "last_login")
     list_filter = ("role", "office__department", "is_active")
     list_select_related = ("office",)
@@ -29,7 +33,9 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(ReviewTransition)
-class ReviewTransitionAdmin(admin.ModelAdmin):
+class ReviewTransitionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Read-only log of review steps; scoped to transitions of records the user may see."""
+
     list_display = ("at", "content_type", "object_id", "from_state", "to_state", "by", "comment")
     list_filter = ("to_state", "content_type")
     list_select_related = ("content_type", "by")
@@ -44,6 +50,10 @@ class ReviewTransitionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_urls(self):
+        queue = self.admin_site.admin_view(lambda request: review_queue_view(self, request))
+        return [path("cola/", queue, name="pess_tracker_review_queue"), *super().get_urls()]
 
 
 @admin.register(SecurityEvent)

@@ -3,6 +3,10 @@
 Changelists, change forms, autocompletes (which go through get_queryset), foreign-key
 choices and actions all see only what `Model.objects.visible_to(user)` allows; records
 under review are read-only for staff once approved (pess_tracker.review.can_edit).
+
+Object-level permissions (view, change, delete, and so simple-history's history pages,
+which may fall back to a historical copy of a record) are also refused for objects
+outside the user's scope, so no URL shows another department's data.
 """
 
 from django.contrib import admin
@@ -19,9 +23,40 @@ def _scoped(queryset, user):
     return queryset if q is None else queryset.filter(q)
 
 
+def _in_scope(model, obj, user) -> bool:
+    """Is `obj` (a saved row of `model`, or a historical copy of one) visible to `user`?"""
+    q = scope_q(model, user)
+    if q is None:
+        return True
+    pk = getattr(obj, "pk", None)
+    if pk is None:
+        return True  # an unsaved object (the add form): nothing to leak
+    return model._default_manager.filter(q, pk=pk).exists()
+
+
+def _indicator_lookups(model) -> set[str]:
+    """Changelist lookups that link a figure to its records (pess_tracker.indicators.records)."""
+    from pess_tracker.indicators import IndicatorKey, source
+
+    allowed = set()
+    for key in IndicatorKey.values:
+        src = source(key)
+        if src.model.lower() != model._meta.label_lower:
+            continue
+        allowed |= {f"{src.municipality_path}__id__exact", f"{src.date_path}__gte", f"{src.date_path}__lte"}
+        allowed |= {f"{field}__exact" for field, _value in src.filters}
+    return allowed
+
+
 class ScopedAdminMixin:
     def get_queryset(self, request):
         return _scoped(super().get_queryset(request), request.user)
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # The filtered queryset is still scoped: these lookups only narrow it.
+        if lookup in _indicator_lookups(self.model):
+            return True
+        return super().lookup_allowed(lookup, value, request)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -35,16 +70,34 @@ class ScopedAdminMixin:
             field.queryset = _scoped(field.queryset, request.user)
         return field
 
+    def _object_in_scope(self, request, obj) -> bool:
+        if obj is None:
+            return True
+        model = self.model if isinstance(obj, self.model) else type(obj)
+        return _in_scope(model, obj, request.user)
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        if allowed and obj is not None and isinstance(obj, self.model):
+            return self._object_in_scope(request, obj)
+        return allowed
+
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
-        if allowed and obj is not None and isinstance(obj, ReviewableModel):
-            return can_edit(obj, request.user)
+        if allowed and obj is not None:
+            if isinstance(obj, ReviewableModel):  # the record itself, or an inline's parent
+                return can_edit(obj, request.user)
+            if isinstance(obj, self.model):
+                return self._object_in_scope(request, obj)
         return allowed
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
-        if allowed and obj is not None and isinstance(obj, ReviewableModel):
-            return can_edit(obj, request.user)
+        if allowed and obj is not None:
+            if isinstance(obj, ReviewableModel):  # the record itself, or an inline's parent
+                return can_edit(obj, request.user)
+            if isinstance(obj, self.model):
+                return self._object_in_scope(request, obj)
         return allowed
 
     # django-simple-history's history pages look records up without get_queryset (the list falls

@@ -76,6 +76,22 @@ class ReviewTransition(models.Model):
     def __str__(self):
         return f"{self.get_from_state_display()} → {self.get_to_state_display()}"
 
+    @classmethod
+    def scope_q_for(cls, user):
+        """Transitions of records the user may see (used by pess_tracker.scoping.scope_q)."""
+        from pess_tracker.review import reviewable_models
+        from pess_tracker.scoping import scope_q
+
+        q = models.Q(pk__in=[])
+        for model in reviewable_models():
+            record_q = scope_q(model, user)
+            visible = model._default_manager.all() if record_q is None else model._default_manager.filter(record_q)
+            q |= models.Q(
+                content_type=ContentType.objects.get_for_model(model),
+                object_id__in=visible.values("pk"),
+            )
+        return q
+
 
 class SecurityEventKind(models.TextChoices):
     LOGIN = "login", _("Ingreso")

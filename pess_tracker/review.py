@@ -85,6 +85,16 @@ class ReviewableModel(models.Model):
         return getattr(obj, f"{parts[-1]}_id")
 
 
+def reviewable_models() -> list[type[ReviewableModel]]:
+    """Every concrete model under review, in a stable order."""
+    from django.apps import apps
+
+    return sorted(
+        (m for m in apps.get_models() if issubclass(m, ReviewableModel) and not m._meta.proxy),
+        key=lambda m: m._meta.label,
+    )
+
+
 def is_period_closed(record) -> bool:
     from municipalities.models import PeriodClosure
 
@@ -179,3 +189,71 @@ def transitions_for(record):
     return ReviewTransition.objects.filter(
         content_type=ContentType.objects.get_for_model(type(record)), object_id=record.pk
     ).select_related("by")
+
+
+# --- Period closing: a coordinator's sign-off of one municipality's month ---
+
+
+def _month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
+    import calendar
+
+    return datetime.date(year, month, 1), datetime.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def records_of_month(*, municipality, year: int, month: int, user=None) -> dict:
+    """{model: queryset} of every reviewable record of `municipality` dated in that month."""
+    start, end = _month_bounds(year, month)
+    result = {}
+    for model in reviewable_models():
+        qs = model.objects.filter(
+            **{
+                model.MUNICIPALITY_FIELD: municipality,
+                f"{model.PERIOD_DATE_FIELD}__gte": start,
+                f"{model.PERIOD_DATE_FIELD}__lte": end,
+            }
+        )
+        result[model] = qs if user is None else qs.visible_to(user)
+    return result
+
+
+def _check_closer(municipality, by):
+    from municipalities.models import Municipality
+
+    if not (by.is_superuser or by.role == "admin" or by.is_coordinator):
+        raise ReviewError("not_reviewer", _("Solo la coordinación departamental puede cerrar o reabrir meses."))
+    if not Municipality.objects.visible_to(by).filter(pk=municipality.pk).exists():
+        raise ReviewError("not_allowed", _("El municipio no pertenece a su departamento."))
+
+
+@transaction.atomic
+def close_period(*, municipality, year: int, month: int, by):
+    """Approve every record of the municipality's month at once and record the closure."""
+    from municipalities.models import PeriodClosure
+
+    _check_closer(municipality, by)
+    if not 1 <= month <= 12:
+        raise ReviewError("bad_month", _("Mes no válido."))
+    if PeriodClosure.objects.closed().filter(municipality=municipality, year=year, month=month).exists():
+        raise ReviewError("already_closed", _("Ese mes ya está cerrado."))
+    for qs in records_of_month(municipality=municipality, year=year, month=month).values():
+        for record in qs.exclude(review_state=ReviewState.APPROVED).select_for_update():
+            _transition(record, to_state=ReviewState.APPROVED, by=by, comment=str(_("Cierre de mes")))
+    closure = PeriodClosure(municipality=municipality, year=year, month=month, closed_by=by)
+    closure.full_clean()
+    closure.save()
+    return closure
+
+
+@transaction.atomic
+def reopen_period(*, closure, by, reason: str):
+    """Reopen a closed month; the closure row stays, with who, when and why."""
+    _check_closer(closure.municipality, by)
+    if closure.reopened_at is not None:
+        raise ReviewError("not_closed", _("Ese mes ya fue reabierto."))
+    if not reason.strip():
+        raise ReviewError("reason_required", _("Indique el motivo de la reapertura."))
+    closure.reopened_by = by
+    closure.reopened_at = timezone.now()
+    closure.reopen_reason = reason.strip()
+    closure.save(update_fields=["reopened_by", "reopened_at", "reopen_reason"])
+    return closure

@@ -53,9 +53,12 @@ def role_permissions() -> dict[str, list[tuple[str, str]]]:
     coordinator += [("pess_tracker.reviewtransition", "view"), ("municipalities.periodclosure", "view")]
     coordinator += [("pess_tracker.securityevent", "view")]  # their department's users' events
     coordinator += [("municipalities.periodclosure", "add"), ("municipalities.periodclosure", "change")]
+    # The progress changelist (a proxy of Municipality) and ISDEMU staff for autocompletes (scoped).
+    coordinator += [("municipalities.municipalprogress", "view"), ("pess_tracker.user", "view")]
     manager = [(m, "view") for m in FIELD_RECORD_MODELS + REFERENCE_MODELS]
     manager += [("municipalities.target", a) for a in crud]
     manager += [("pess_tracker.reviewtransition", "view"), ("municipalities.periodclosure", "view")]
+    manager += [("municipalities.municipalprogress", "view"), ("pess_tracker.user", "view")]
     return {
         Role.STAFF: staff,
         Role.COORDINATOR: coordinator,

@@ -22,6 +22,9 @@ def scope_q(model, user) -> Q | None:
         return Q(pk__in=[])
     if getattr(user, "is_national", False):
         return None
+    custom = getattr(model, "scope_q_for", None)
+    if custom is not None:  # rows that reach an office only indirectly (e.g. through a generic FK)
+        return custom(user)
     office_path = getattr(model, "SCOPE_OFFICE", None)
     department_path = getattr(model, "SCOPE_DEPARTMENT", None)
     if office_path is None and department_path is None:

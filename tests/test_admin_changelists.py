@@ -13,6 +13,7 @@ from municipalities.models import (
     Institution,
     Municipality,
     MunicipalPlan,
+    MunicipalProgress,
     PeriodClosure,
     PlanStageChange,
     TableMeeting,
@@ -65,6 +66,11 @@ def _make(model, start, n, office, user):
             factories.closure(m, user, year=2000 + i // 12, month=i % 12 + 1)
         elif model is ReviewTransition:
             submit(record=factories.workshop(office, m), by=user)
+        elif model is MunicipalProgress:
+            # Indicators and targets are annotated: more records must not mean more queries.
+            factories.attendance(factories.workshop(office, m), factories.participant(office))
+            factories.session(factories.window(office, m))
+            factories.target(m, year=2100 + i)
         elif model is User:
             factories.user("staff", office)
         elif model is SecurityEvent:
