@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "municipalities",
     "workshops",
     "mobile_windows",
+    "reports",
 ]
 
 MIDDLEWARE = [

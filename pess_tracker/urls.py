@@ -11,6 +11,7 @@ urlpatterns = [
     path("cuenta/salir/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("informes/", include("reports.urls")),
 ]
 
 admin.site.site_header = "PESS Tracker — ISDEMU"
