@@ -63,8 +63,8 @@ def file_title(title: str, description: str) -> str:
 def _csv_cell(value, kind):
     if value is None:
         return ""
-    if kind == builder.PCT:
-        return f"{value}"
+    if kind in (builder.PCT, builder.DEC):
+        return f"{Decimal(value):.1f}"
     return neutralise(value) if isinstance(value, str) else value
 
 

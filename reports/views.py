@@ -55,7 +55,7 @@ def export_raw(request, kind, fmt):
     """Every record of one kind within the user's scope and the filters, streamed."""
     if kind not in raw.KINDS or fmt not in ("csv", "xlsx"):
         raise Http404
-    form = ReportFilterForm(request.GET, user=request.user, default_period="all")
+    form = ReportFilterForm(request.GET, user=request.user)
     if not form.is_valid():
         return HttpResponseBadRequest("Filtros no válidos.", content_type="text/plain; charset=utf-8")
     filters = form.filters()
