@@ -27,7 +27,7 @@ BOM = "\ufeff"
 FORMULA_STARTS = tuple(raw.FORMULA_STARTS)
 CSV_CHUNK_ROWS = 2000
 ITERATOR_CHUNK = 5000
-COPY_ID_SPAN = 250_000
+COPY_ID_SPAN = 50_000
 NUMBER_FORMATS = {
     builder.INT: "#,##0",
     builder.DEC: "#,##0.0",
@@ -173,17 +173,14 @@ def raw_csv_chunks(columns, queryset, progress=None):
         progress(count)
 
 
-class _Sink(io.RawIOBase):
-    """A write-only file for COPY: collects the bytes of one id range."""
+class _Sink:
+    """A write-only file for COPY: collects the bytes of one id range in one buffer."""
 
     def __init__(self):
-        self.parts = []
-
-    def writable(self):
-        return True
+        self.data = bytearray()
 
     def write(self, data):
-        self.parts.append(bytes(data))
+        self.data += data
         return len(data)
 
 
@@ -205,8 +202,8 @@ def _copy_chunks(queryset, progress=None):
             statement = cursor.cursor.mogrify(sql, params).decode()
             sink = _Sink()
             cursor.cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", sink)
-            data = b"".join(sink.parts)
-            sink.parts = []
+            data = bytes(sink.data)
+            del sink
             count += data.count(b"\n")
             if data:
                 yield data
