@@ -47,17 +47,17 @@ def _nice_max(value) -> float:
 
 def bar_chart_over_time(title: str, points: list[tuple[str, object]]) -> Chart:
     """Vertical bars, one per month, with a labelled value axis."""
-    width, height = 720, 260
-    left, right, top, bottom = 56, 12, 16, 44
+    width, height = 560, 300
+    left, right, top, bottom = 64, 12, 16, 44
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value = _nice_max(max((float(v) for _label, v in points), default=0))
     n = max(len(points), 1)
     slot = plot_w / n
     bar_w = max(2.0, slot * 0.7)
-    label_every = 1 if n <= 12 else 2 if n <= 24 else 3
+    label_every = 1 if n <= 6 else 2 if n <= 12 else 3 if n <= 24 else 6
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="t-time" '
-        f'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif" font-size="12">',
+        f'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif" font-size="15">',
         f'<title id="t-time">{escape(title)}</title>',
     ]
     for i in range(5):
@@ -78,7 +78,7 @@ def bar_chart_over_time(title: str, points: list[tuple[str, object]]) -> Chart:
         )
         if i % label_every == 0:
             parts.append(
-                f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
+                f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 20}" text-anchor="middle" '
                 f'fill="{INK}">{escape(label)}</text>'
             )
     parts.append(
@@ -89,8 +89,8 @@ def bar_chart_over_time(title: str, points: list[tuple[str, object]]) -> Chart:
 
 def ranking_chart(title: str, points: list[tuple[str, object]]) -> Chart:
     """Horizontal bars, largest first, with the name on the left and the value at the bar's end."""
-    row_h, left, right, top = 26, 170, 70, 8
-    width = 720
+    row_h, left, right, top = 26, 170, 64, 8
+    width = 560
     height = top * 2 + row_h * max(len(points), 1)
     top_value = max((float(v) for _label, v in points), default=0) or 1.0
     plot_w = width - left - right

@@ -2,18 +2,19 @@
 
 - Aggregated reports are small: they are written from the same `Report` tables the page shows.
 - Raw records stream: CSV is produced chunk by chunk from a server-side cursor
-  (`.iterator(chunk_size=...)`), or on PostgreSQL by COPY over successive id ranges of the
-  same compiled query; XLSX is written by openpyxl in write-only mode to a temporary file.
+  (`.iterator(chunk_size=...)`), or on PostgreSQL by COPY of the same compiled query read
+  through a pipe; XLSX is written by openpyxl in write-only mode to a temporary file.
 """
 
 import csv
 import datetime
 import io
+import os
 import tempfile
+import threading
 from decimal import Decimal
 
 from django.db import connections
-from django.db.models import Max, Min
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -27,7 +28,7 @@ BOM = "\ufeff"
 FORMULA_STARTS = tuple(raw.FORMULA_STARTS)
 CSV_CHUNK_ROWS = 2000
 ITERATOR_CHUNK = 5000
-COPY_ID_SPAN = 50_000
+PIPE_BLOCK = 1 << 18
 NUMBER_FORMATS = {
     builder.INT: "#,##0",
     builder.DEC: "#,##0.0",
@@ -173,43 +174,49 @@ def raw_csv_chunks(columns, queryset, progress=None):
         progress(count)
 
 
-class _Sink:
-    """A write-only file for COPY: collects the bytes of one id range in one buffer."""
-
-    def __init__(self):
-        self.data = bytearray()
-
-    def write(self, data):
-        self.data += data
-        return len(data)
-
-
 def _copy_chunks(queryset, progress=None):
-    """COPY (the same SELECT) TO STDOUT, over successive primary-key ranges of COPY_ID_SPAN ids.
+    """PostgreSQL's own `COPY (the same SELECT) TO STDOUT`, streamed through a pipe.
 
-    Memory holds one range at a time; the SELECT is Django's own compiled SQL, so scoping,
-    filters and formula neutralisation are exactly those of the other formats.
+    The SELECT is Django's compiled SQL of the very queryset the other formats use (scoping,
+    filters, labels and formula neutralisation included). A thread runs COPY on the request's
+    database connection and writes into an OS pipe; this generator reads the pipe in blocks, so
+    memory holds one block whatever the size. The request thread does not touch the connection
+    while the COPY runs. If the reader stops early (the client went away), the pipe breaks, the
+    COPY fails in its thread and the connection is closed so that no half-read COPY is reused.
     """
     connection = connections[queryset.db]
-    bounds = queryset.model._default_manager.using(queryset.db).aggregate(lo=Min("pk"), hi=Max("pk"))
-    if bounds["lo"] is None:
-        return
-    low, count = bounds["lo"], 0
     with connection.cursor() as cursor:
-        while low <= bounds["hi"]:
-            chunk = queryset.filter(pk__gte=low, pk__lt=low + COPY_ID_SPAN)
-            sql, params = chunk.query.sql_with_params()
-            statement = cursor.cursor.mogrify(sql, params).decode()
-            sink = _Sink()
-            cursor.cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", sink)
-            data = bytes(sink.data)
-            del sink
-            count += data.count(b"\n")
-            if data:
-                yield data
-            if progress:
-                progress(count)
-            low += COPY_ID_SPAN
+        sql, params = queryset.query.sql_with_params()
+        statement = cursor.cursor.mogrify(sql, params).decode()
+    raw_connection = connection.connection
+    read_fd, write_fd = os.pipe()
+    errors: list[BaseException] = []
+
+    def produce():
+        try:
+            with os.fdopen(write_fd, "wb", buffering=PIPE_BLOCK) as sink, raw_connection.cursor() as cursor:
+                cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", sink)
+        except BaseException as error:  # reported to the reader below
+            errors.append(error)
+
+    thread = threading.Thread(target=produce, name="reports-copy", daemon=True)
+    thread.start()
+    finished = False
+    count = 0
+    try:
+        with os.fdopen(read_fd, "rb", buffering=0) as source:
+            while block := source.read(PIPE_BLOCK):
+                yield block
+                if progress:
+                    count += block.count(b"\n")
+                    progress(count)
+        finished = True
+    finally:
+        thread.join()
+        if not finished or errors:
+            connection.close()
+    if errors:
+        raise errors[0]
 
 
 def raw_xlsx(columns, queryset, output, sheet_title: str, description: str, progress=None) -> int:

@@ -130,19 +130,19 @@ class ReportFilterForm(forms.Form):
         required=False,
         empty_label=_("Todos"),
     )
-    municipality = forms.ModelChoiceField(
-        label=_("Municipio"),
-        queryset=Municipality.objects.none(),
-        to_field_name="code",
-        required=False,
-        empty_label=_("Todos"),
-    )
     phase = forms.TypedChoiceField(
         label=_("Fase PESS"),
         choices=[("", _("Todas")), *PessPhase.choices],
         coerce=int,
         empty_value=None,
         required=False,
+    )
+    municipality = forms.ModelChoiceField(
+        label=_("Municipio"),
+        queryset=Municipality.objects.none(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("Todos"),
     )
     period = forms.ChoiceField(label=_("Periodo"), choices=PERIOD_KINDS, required=False)
     year = forms.IntegerField(label=_("Año"), min_value=2000, max_value=2100, required=False)
