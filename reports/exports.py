@@ -134,6 +134,11 @@ def report_xlsx(report: builder.Report, output) -> None:
             width = 28 if column.kind == builder.TEXT else 16
             sheet.column_dimensions[get_column_letter(index)].width = width
         sheet.row_dimensions[2].height = 45
+        # Printing: landscape, as wide as one page.
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
     workbook.save(output)
 
 
