@@ -139,6 +139,8 @@ def report_xlsx(report: builder.Report, output) -> None:
         sheet.page_setup.fitToWidth = 1
         sheet.page_setup.fitToHeight = 0
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.print_area = f"A1:{get_column_letter(len(table.columns))}{sheet.max_row}"
+        sheet.print_title_rows = "2:2"
     workbook.save(output)
 
 

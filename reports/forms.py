@@ -107,9 +107,12 @@ class ReportFilters:
             qs = qs.filter(pk=self.municipality.pk)
         return qs
 
-    def describe(self) -> str:
-        """The filters in words, for titles of pages and exported files."""
-        parts = [str(dict(LEVELS)[self.level])]
+    def describe(self, records: bool = False) -> str:
+        """The filters in words, for titles of pages and exported files.
+
+        `records`: for raw-record exports, where the level and the line of work do not apply.
+        """
+        parts = [] if records else [str(dict(LEVELS)[self.level])]
         if self.department is not None:
             parts.append(str(_("Departamento: %(name)s") % {"name": self.department.name}))
         if self.municipality is not None:
@@ -117,7 +120,8 @@ class ReportFilters:
         if self.phase is not None:
             parts.append(str(PessPhase(self.phase).label))
         parts.append(str(_("Periodo: %(p)s") % {"p": self.period.label}) if self.period else str(_("Periodo: todo")))
-        parts.append(str(_("Línea: %(l)s") % {"l": dict(LINES)[self.line]}))
+        if not records:
+            parts.append(str(_("Línea: %(l)s") % {"l": dict(LINES)[self.line]}))
         return " · ".join(parts)
 
 

@@ -66,6 +66,6 @@ def export_raw(request, kind, fmt):
         response["Content-Disposition"] = f'attachment; filename="{_filename(stem, "csv")}"'
         return response
     output = exports.temporary_file()
-    exports.raw_xlsx(columns, queryset, output, raw.title(kind), filters.describe())
+    exports.raw_xlsx(columns, queryset, output, raw.title(kind), filters.describe(records=True))
     output.seek(0)
     return FileResponse(output, as_attachment=True, filename=_filename(stem, "xlsx"), content_type=XLSX_TYPE)

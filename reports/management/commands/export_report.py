@@ -125,7 +125,9 @@ class Command(BaseCommand):
                             rows += chunk.count(b"\n")
                     rows -= 1  # the header
                 else:
-                    rows = exports.raw_xlsx(columns, queryset, output, raw.title(report), filters.describe(), progress)
+                    rows = exports.raw_xlsx(
+                        columns, queryset, output, raw.title(report), filters.describe(records=True), progress
+                    )
         except OSError as error:
             raise CommandError(f"No se pudo escribir el archivo «{output}»: {error.strerror}.") from error
         if progress:
