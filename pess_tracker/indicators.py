@@ -118,14 +118,18 @@ def _aggregate_expression(src: Source):
 
 def records(key: str, start=None, end=None, extra: Q | None = None):
     """The records behind an indicator (for links from a figure to its rows)."""
+    src = source(key)
+    return _records(src.model, src.date_path, src.filters, start, end, extra)
+
+
+def _records(model: str, date_path: str, filters, start=None, end=None, extra: Q | None = None):
     from django.apps import apps
 
-    src = source(key)
-    qs = apps.get_model(src.model)._default_manager.filter(**dict(src.filters))
+    qs = apps.get_model(model)._default_manager.filter(**dict(filters))
     if start is not None:
-        qs = qs.filter(**{f"{src.date_path}__gte": start})
+        qs = qs.filter(**{f"{date_path}__gte": start})
     if end is not None:
-        qs = qs.filter(**{f"{src.date_path}__lte": end})
+        qs = qs.filter(**{f"{date_path}__lte": end})
     if extra is not None:
         qs = qs.filter(extra)
     return qs
@@ -306,3 +310,146 @@ def annotate_values(queryset, values: dict, keys=None):
         whens = [When(pk=pk, then=Value(v[key])) for pk, v in values.items() if v.get(key)]
         annotations[key] = Case(*whens, default=_zero(key), output_field=output) if whens else _zero(key)
     return queryset.annotate(**annotations)
+# --- Grouped figures, monthly series and sex × age-group grids (reports, exports) ---------------
+#
+# `figures` computes several indicators in ONE query per source model (indicators that share a
+# model, municipality path and date path are aggregated together, each with its own filter), over
+# a set of municipalities, optionally grouped by a dimension. It is the grouped counterpart of
+# `totals`: distinct counts are distinct within each group.
+
+GROUP_DIMENSIONS = ("department", "municipality", "phase", "office", "month")
+
+# Paths from a source's records to the sex and age group of the people they count.
+GRID_PATHS = {
+    IndicatorKey.PARTICIPANTS: ("participant__sex", "participant__age_group"),
+    IndicatorKey.PEOPLE_REACHED: ("sex", "age_group"),
+}
+
+
+def group_path(key: str, by: str) -> str:
+    """Path from the records of indicator `key` to the value of dimension `by`."""
+    from django.apps import apps
+
+    src = source(key)
+    if by == "department":
+        return f"{src.municipality_path}__department"
+    if by == "municipality":
+        return src.municipality_path
+    if by == "phase":
+        return f"{src.municipality_path}__pess_phase"
+    if by == "office":
+        # The office that holds the record (the scoping path every scoped model declares).
+        return apps.get_model(src.model).SCOPE_OFFICE
+    raise ValueError(f"unknown dimension {by!r}")
+
+
+def _scope(model_label: str, user) -> Q | None:
+    from django.apps import apps
+
+    from pess_tracker.scoping import scope_q
+
+    if user is None:
+        return None
+    return scope_q(apps.get_model(model_label), user)
+
+
+def _aggregate_with_filter(src: Source, condition: Q | None):
+    if src.aggregate == "count":
+        return Count("pk", filter=condition)
+    kind, field = src.aggregate.split(":")
+    if kind == "sum":
+        return Sum(field, filter=condition)
+    return Count(field, distinct=True, filter=condition)
+
+
+def _buckets(keys) -> dict[tuple, list[str]]:
+    buckets: dict[tuple, list[str]] = {}
+    for key in keys:
+        src = source(key)
+        buckets.setdefault((src.model, src.municipality_path, src.date_path), []).append(key)
+    return buckets
+
+
+def figures(keys, municipalities, start=None, end=None, by: str | None = None, user=None) -> dict:
+    """Indicators `keys` over `municipalities` for [start, end].
+
+    Returns {key: value} when `by` is None, else {group value: {key: value}} for the groups
+    that have records (month groups are the first day of the month). `user`, when given,
+    limits the records to those the user may see (pess_tracker.scoping). One query per
+    source model whatever the number of groups.
+    """
+    from django.db.models.functions import TruncMonth
+
+    keys = list(keys)
+    grouped: dict = {}
+    flat: dict = {key: _zero(key).value for key in keys}
+    for (_model, municipality_path, date_path), bucket in _buckets(keys).items():
+        common = set.intersection(*(set(source(k).filters) for k in bucket))
+        extra = Q(**{f"{municipality_path}__in": municipalities})
+        scope = _scope(source(bucket[0]).model, user)
+        if scope is not None:
+            extra &= scope
+        base = _records(source(bucket[0]).model, date_path, tuple(sorted(common)), start, end, extra)
+        aggregates = {}
+        for key in bucket:
+            own = [f for f in source(key).filters if f not in common]
+            condition = Q(*[Q(**{path: value}) for path, value in own]) if own else None
+            aggregates[key] = _aggregate_with_filter(source(key), condition)
+        if by is None:
+            row = base.order_by().aggregate(**aggregates)
+            for key in bucket:
+                flat[key] = row[key] if row[key] is not None else _zero(key).value
+            continue
+        if by == "month":
+            base = base.annotate(grp=TruncMonth(date_path))
+        else:
+            base = base.annotate(grp=models.F(group_path(bucket[0], by)))
+        for row in base.order_by().values("grp").annotate(**aggregates):
+            cell = grouped.setdefault(row["grp"], {key: _zero(key).value for key in keys})
+            for key in bucket:
+                if row[key] is not None:
+                    cell[key] = row[key]
+    return flat if by is None else grouped
+
+
+def grid(key: str, municipalities, start=None, end=None, user=None) -> dict[tuple[str, str], int]:
+    """The sex × age-group grid of indicator `key` (see GRID_PATHS): {(sex, age group): value}.
+
+    Every person has one sex and one age group, so the cells of the distinct-participant grid
+    add up to the distinct total, and the people-reached cells to the people-reached total.
+    """
+    src = source(key)
+    sex_path, age_path = GRID_PATHS[key]
+    extra = Q(**{f"{src.municipality_path}__in": municipalities})
+    scope = _scope(src.model, user)
+    if scope is not None:
+        extra &= scope
+    rows = records(key, start, end, extra).order_by().values(sex_path, age_path).annotate(v=_aggregate_expression(src))
+    return {(row[sex_path], row[age_path]): row["v"] or 0 for row in rows}
+
+
+def targets_by(municipalities, year: int, keys, by: str) -> dict:
+    """Sum of the municipality targets for `year`: {group value: {key: target}} (one query).
+
+    `by` is a municipality dimension (department, municipality, phase) or "office" (the
+    municipality's department office). Office-level targets are not added: a target is set
+    either for municipalities or for an office, and reports compare municipality figures.
+    """
+    from municipalities.models import Target
+
+    path = {
+        "department": "municipality__department",
+        "municipality": "municipality",
+        "phase": "municipality__pess_phase",
+        "office": "municipality__department__offices",
+        None: None,
+    }[by]
+    qs = Target.objects.filter(year=year, indicator__in=list(keys), municipality__in=municipalities).order_by()
+    result: dict = {}
+    if path is None:
+        for row in qs.values("indicator").annotate(v=Sum("value")):
+            result[row["indicator"]] = row["v"]
+        return result
+    for row in qs.values(path, "indicator").annotate(v=Sum("value")):
+        result.setdefault(row[path], {})[row["indicator"]] = row["v"]
+    return result

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "municipalities",
     "workshops",
     "mobile_windows",
+    "reports",
 ]
 
 MIDDLEWARE = [

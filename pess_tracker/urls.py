@@ -20,6 +20,7 @@ urlpatterns = [
     path("municipios/", include("municipalities.urls")),
     path("ventanillas/", include("mobile_windows.urls")),
     path("talleres/", include("workshops.urls")),
+    path("informes/", include("reports.urls")),
 ]
 
 admin.site.site_header = "PESS Tracker — ISDEMU"
