@@ -37,9 +37,9 @@ from pess_tracker.indicators import (
     annotate_municipalities,
     annotate_targets,
     annotate_values,
-    by_municipality,
     source,
 )
+from pess_tracker.indicators import figures as indicator_figures
 from pess_tracker.models import ReviewState
 from pess_tracker.review import ReviewError, close_period, records_of_month, reopen_period
 
@@ -85,6 +85,15 @@ MONTHS = ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", 
 
 
 # --- The period of the page (GET parameters periodo, desde, hasta) ---
+
+
+def _month_values(monthly: dict, year: int, month: int) -> dict:
+    """The figures of one month from `figures(..., by="month")` (keys are the months' first days)."""
+    for start, values in monthly.items():
+        day = start.date() if isinstance(start, datetime.datetime) else start
+        if (day.year, day.month) == (year, month):
+            return values
+    return {}
 
 
 def _parse_date(text: str) -> datetime.date | None:
@@ -325,8 +334,8 @@ class MunicipalProgressAdmin(ScopedModelAdmin):
         # subquery per row would scan the attendance table once per municipality.
         values = getattr(request, "_pess_progress_values", None)
         if values is None:
-            ids = Municipality.objects.visible_to(request.user).pess().values_list("pk", flat=True)
-            values = by_municipality(ids, period.start, period.end, keys=PROGRESS_KEYS)
+            visible = Municipality.objects.visible_to(request.user).pess().values("pk")
+            values = indicator_figures(PROGRESS_KEYS, visible, period.start, period.end, by="municipality")
             request._pess_progress_values = values
         qs = annotate_values(qs, values, keys=PROGRESS_KEYS)
         return annotate_targets(qs, period.start.year, keys=PROGRESS_KEYS)
@@ -411,14 +420,19 @@ class MunicipalProgressAdmin(ScopedModelAdmin):
             year = int(request.GET.get("anio", periods.today().year))
         except ValueError:
             year = periods.today().year
+        year_period = periods.year(year)
+        # One grouped query per source table for the twelve months (not twelve per-month queries).
+        monthly = indicator_figures(
+            PROGRESS_KEYS,
+            Municipality.objects.filter(pk=municipality.pk),
+            year_period.start,
+            year_period.end,
+            by="month",
+        )
         months = []
         for m in range(1, 13):
-            p = periods.month(year, m)
-            row = annotate_municipalities(
-                Municipality.objects.filter(pk=municipality.pk), p.start, p.end, keys=PROGRESS_KEYS
-            ).get()
-            months.append({"month": m, "name": MONTHS[m - 1], "values": [getattr(row, k) for k in PROGRESS_KEYS]})
-        year_period = periods.year(year)
+            values = _month_values(monthly, year, m)
+            months.append({"month": m, "name": MONTHS[m - 1], "values": [values.get(k, 0) for k in PROGRESS_KEYS]})
         totals = annotate_targets(
             annotate_municipalities(
                 Municipality.objects.filter(pk=municipality.pk), year_period.start, year_period.end, PROGRESS_KEYS
