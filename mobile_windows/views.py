@@ -2,8 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,49 +13,26 @@ from mobile_windows.services import WindowError, create_school, grid_cells, save
 from municipalities.records import apply_error, can_write, page_of, submit_for_review
 from pess_tracker import periods
 from pess_tracker.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup, Sex
+from pess_tracker.querysets import related_aggregate
 from pess_tracker.review import can_edit
 
 
-def _people_subquery(**filters):
-    """People reached per session, summed in the database (one subquery, no per-row query)."""
-    sub = (
-        ReachCount.objects.filter(**filters)
-        .order_by()
-        .values(next(iter(filters)).split("__")[0])
-        .annotate(total=Sum("count"))
-        .values("total")
-    )
-    return Coalesce(Subquery(sub, output_field=IntegerField()), 0)
-
-
 def sessions_with_people(queryset):
+    """People reached per session, summed in the database (one subquery each, no per-row query)."""
+    cells = ReachCount.objects.all()
     return queryset.annotate(
-        people=_people_subquery(session=OuterRef("pk")),
-        women=_people_subquery(session=OuterRef("pk"), sex=Sex.FEMALE),
-        men=_people_subquery(session=OuterRef("pk"), sex=Sex.MALE),
+        people=related_aggregate(cells, "session", Sum("count")),
+        women=related_aggregate(cells.filter(sex=Sex.FEMALE), "session", Sum("count")),
+        men=related_aggregate(cells.filter(sex=Sex.MALE), "session", Sum("count")),
     )
 
 
 def windows_with_totals(queryset):
     """Sessions and people per window as correlated subqueries: no GROUP BY over the whole list,
     so the paginator's COUNT stays cheap (Django drops unused subquery annotations from it)."""
-    sessions = (
-        WindowSession.objects.filter(window=OuterRef("pk"))
-        .order_by()
-        .values("window")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    people = (
-        ReachCount.objects.filter(session__window=OuterRef("pk"))
-        .order_by()
-        .values("session__window")
-        .annotate(total=Sum("count"))
-        .values("total")
-    )
     return queryset.annotate(
-        session_count=Coalesce(Subquery(sessions, output_field=IntegerField()), 0),
-        people=Coalesce(Subquery(people, output_field=IntegerField()), 0),
+        session_count=related_aggregate(WindowSession.objects.all(), "window"),
+        people=related_aggregate(ReachCount.objects.all(), "session__window", Sum("count")),
     )
 
 

@@ -3,8 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,6 +28,7 @@ from municipalities.models import (
 from municipalities.records import RecordError, apply_error, can_write, page_of, submit_for_review
 from pess_tracker import indicators, periods
 from pess_tracker.indicators import IndicatorKey
+from pess_tracker.querysets import related_aggregate
 from pess_tracker.review import can_edit
 from workshops.models import Workshop
 
@@ -364,15 +364,7 @@ def assistance_submit(request, pk):
 
 
 def _visible_assistance_count(user):
-    sub = (
-        TechnicalAssistance.objects.visible_to(user)
-        .filter(institution=OuterRef("pk"))
-        .order_by()
-        .values("institution")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(sub, output_field=IntegerField()), 0)
+    return related_aggregate(TechnicalAssistance.objects.visible_to(user), "institution")
 
 
 @login_required

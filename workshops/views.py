@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pess_tracker import review
+from pess_tracker.querysets import related_aggregate
 from pess_tracker.validators import normalize_dui
 from workshops import imports, services
 from workshops.forms import ListFilterForm, NewParticipantForm, PasteForm, UploadForm, WorkshopForm
@@ -53,7 +54,7 @@ def workshop_list(request):
     qs = (
         Workshop.objects.visible_to(request.user)
         .select_related("municipality", "thematic_table")
-        .annotate(attendee_count=Count("attendances"))
+        .annotate(attendee_count=related_aggregate(Attendance.objects.all(), "workshop"))
         .order_by("-start_date", "-pk")
     )
     if form.is_valid():
@@ -446,7 +447,9 @@ def participant_list(request):
         key = services.normalize_name(q)
         dui = normalize_dui(q)
         qs = qs.filter(Q(search_name__contains=key) | Q(dui=dui))
-    qs = qs.annotate(attendance_count=Count("attendances")).order_by("search_name", "pk")
+    qs = qs.annotate(attendance_count=related_aggregate(Attendance.objects.all(), "participant")).order_by(
+        "search_name", "pk"
+    )
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     return render(request, "workshops/participant_list.html", {"page": page, "q": q})
 
