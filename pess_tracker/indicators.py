@@ -310,6 +310,8 @@ def annotate_values(queryset, values: dict, keys=None):
         whens = [When(pk=pk, then=Value(v[key])) for pk, v in values.items() if v.get(key)]
         annotations[key] = Case(*whens, default=_zero(key), output_field=output) if whens else _zero(key)
     return queryset.annotate(**annotations)
+
+
 # --- Grouped figures, monthly series and sex × age-group grids (reports, exports) ---------------
 #
 # `figures` computes several indicators in ONE query per source model (indicators that share a
