@@ -157,6 +157,7 @@ OFFICE_USERS = frozenset({"staff_a", "staff_b", "coordinator_x", "coordinator_y"
 # Targets are set by the national managers (pess_tracker/roles.py: CRUD on municipalities.target).
 TARGET_EDITORS = frozenset({"manager", "administrator"})
 SEARCH = "q=ZZMARCA"  # matches both offices' markers: a scoped search must show only its own
+REPORT_QUERY = "period=year&year=2026"  # the world's records are of March 2026
 
 
 def _pk(model, attr="pk"):
@@ -250,12 +251,12 @@ MATRIX.update(
         "mobile_windows:school_list": Rule(SIGNED_IN),
         "mobile_windows:school_create": Rule(WRITERS, redirect_is_refusal=True),
         # --- reports (reports/views.py): CSV only, so that a marker in the data would be readable ---
-        "reports:report": Rule(SIGNED_IN, query="anio=2026"),
-        "reports:export": Rule(SIGNED_IN, kwargs=lambda w, office: {"fmt": "csv"}, query="anio=2026"),
+        "reports:report": Rule(SIGNED_IN, query=REPORT_QUERY),
+        "reports:export": Rule(SIGNED_IN, kwargs=lambda w, office: {"fmt": "csv"}, query=REPORT_QUERY),
         "reports:export_raw": Rule(
             SIGNED_IN,
             kwargs=lambda w, office: tuple({"kind": kind, "fmt": "csv"} for kind in RAW_KINDS),
-            query="anio=2026",
+            query=REPORT_QUERY,
         ),
         # --- the coordinators' admin: progress, closing, targets, review queue ---
         "admin:pess_tracker_review_queue": Rule(ADMIN_USERS),
@@ -549,3 +550,14 @@ def test_the_matrix_would_catch_a_leak(world):
     client.force_login(world.users["administrator"])
     url = reverse("admin:workshops_workshop_change", kwargs={"object_id": world.obj[Workshop]["B"].pk})
     assert MARKER["B"] in _body(client.get(url))
+    # …and on the new apps' pages: searches, the review queue, raw exports.
+    for url in (
+        reverse("workshops:search", kwargs={"pk": world.obj[Workshop]["A"].pk}) + "?" + SEARCH,
+        reverse("workshops:participant_list") + "?" + SEARCH,
+        reverse("admin:pess_tracker_review_queue"),
+        reverse("reports:export_raw", kwargs={"kind": "attendance", "fmt": "csv"}),
+        reverse("municipalities:meeting_detail", kwargs={"pk": world.obj[TableMeeting]["B"].pk}),
+        reverse("mobile_windows:session_detail", kwargs={"pk": world.obj[WindowSession]["B"].pk}),
+        reverse("municipalities:plan_detail", kwargs={"pk": world.obj[MunicipalPlan]["B"].pk}),
+    ):
+        assert MARKER["B"] in _body(client.get(url)), url
