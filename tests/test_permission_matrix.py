@@ -103,6 +103,8 @@ class Rule:
     # Form pages that refuse a role by redirecting elsewhere with a message ("Su perfil no permite
     # registrar datos"): for them only a 200 (the form itself) counts as allowed.
     redirect_is_refusal: bool = False
+    # For pages that only redirect: lands_on(world, office, role) is where an allowed role must land.
+    lands_on: Callable | None = None
 
 
 MATRIX: dict[str, Rule] = {
@@ -168,7 +170,10 @@ MATRIX.update(
     {
         # --- workshops (workshops/views.py): every object through Workshop.objects.visible_to ---
         "workshops:list": Rule(SIGNED_IN, query=SEARCH),
-        "workshops:start": Rule(SIGNED_IN),  # a redirect to the list (staff) or the dashboard
+        "workshops:start": Rule(
+            SIGNED_IN,
+            lands_on=lambda w, office, role: reverse("workshops:list" if role.startswith("staff") else "home"),
+        ),
         "workshops:create": Rule(OFFICE_USERS),  # 403 for national users
         "workshops:detail": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, query=SEARCH),
         "workshops:edit": Rule(CLOSED_MONTH_EDITORS, kwargs=_pk(Workshop), per_office=True),  # 403: month closed
@@ -182,7 +187,12 @@ MATRIX.update(
         "workshops:sign_in_sheet": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True),
         "workshops:import": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True),
         # Without a pending import in the session: a redirect to the upload page (404 outside scope).
-        "workshops:import_preview": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True),
+        "workshops:import_preview": Rule(
+            SIGNED_IN,
+            kwargs=_pk(Workshop),
+            per_office=True,
+            lands_on=lambda w, office, role: reverse("workshops:import", args=[w.obj[Workshop][office].pk]),
+        ),
         "workshops:participant_list": Rule(SIGNED_IN, query=SEARCH),
         "workshops:participant_detail": Rule(SIGNED_IN, kwargs=_pk(Participant), per_office=True),
         "workshops:participant_merge": Rule(
@@ -514,7 +524,11 @@ def _requests_for(world, role, user):
                     f"{url}?{rule.query}" if rule.query else url,
                     rule.data,
                     expected,
-                    {"login_redirect_ok": rule.login_redirect_ok, "redirect_is_refusal": rule.redirect_is_refusal},
+                    {
+                        "login_redirect_ok": rule.login_redirect_ok,
+                        "redirect_is_refusal": rule.redirect_is_refusal,
+                        "lands_on": rule.lands_on(world, office or "A", role) if rule.lands_on and expected else None,
+                    },
                 )
 
 
@@ -528,7 +542,10 @@ def test_permission_matrix(role, world):
         if user is not None and "_auth_user_id" not in client.session:
             client.force_login(user)  # again after a logout
         response = getattr(client, method)(url, data)
+        lands_on = options.pop("lands_on", None)
         outcome = _outcome(response, **options)
+        if lands_on is not None and response.get("Location") != lands_on:
+            failures.append(f"{label} {url}: expected a redirect to {lands_on}, got {response.status_code}")
         if outcome.startswith("error"):
             failures.append(f"{label} {url}: {outcome}")
             continue
