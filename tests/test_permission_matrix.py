@@ -44,6 +44,7 @@ from municipalities.models import (
     Institution,
     Municipality,
     MunicipalPlan,
+    MunicipalProgress,
     PeriodClosure,
     PlanStageChange,
     TableMeeting,
@@ -55,6 +56,7 @@ from municipalities.models import (
 from pess_tracker import events
 from pess_tracker.models import ReviewTransition, SecurityEvent, User
 from pess_tracker.review import submit
+from reports.raw import KINDS as RAW_KINDS
 from tests import factories
 from workshops.models import Attendance, Participant, Workshop
 
@@ -81,8 +83,14 @@ class Rule:
     """How to request one URL pattern and who may use it.
 
     allowed: roles that get the page (None: either outcome is fine; only the no-leak check runs).
-    kwargs(world, office): URL kwargs (a list means positional args); with per_office the URL is
-    requested for the objects of both offices and only roles in SEES[office] may get them.
+    kwargs(world, office): URL kwargs (a list means positional args, a tuple several URLs); with
+    per_office the URL is requested for the objects of both offices and only roles in SEES[office]
+    may get them.
+
+    POST actions on records (submit, mark held, stage decisions…) always answer with a redirect to
+    the record, refusing a role that may not write with a message: for them the matrix checks the
+    scoping (404 outside the role's offices) and the absence of leaks, not the write right itself,
+    which the apps' own tests cover.
     """
 
     allowed: frozenset | None
@@ -92,6 +100,11 @@ class Rule:
     data: dict = field(default_factory=dict)
     query: str = ""
     login_redirect_ok: bool = False  # logging out lands on the login page
+    # Form pages that refuse a role by redirecting elsewhere with a message ("Su perfil no permite
+    # registrar datos"): for them only a 200 (the form itself) counts as allowed.
+    redirect_is_refusal: bool = False
+    # For pages that only redirect: lands_on(world, office, role) is where an allowed role must land.
+    lands_on: Callable | None = None
 
 
 MATRIX: dict[str, Rule] = {
@@ -137,6 +150,140 @@ MATRIX: dict[str, Rule] = {
     ),
 }
 
+# Roles that may record field work (municipalities.records.can_write): managers only read.
+WRITERS = SIGNED_IN - {"manager"}
+# Who may still edit a record of a closed month (pess_tracker.review.can_edit): staff lose the right.
+CLOSED_MONTH_EDITORS = frozenset({"coordinator_x", "coordinator_y", "administrator"})
+# Who may create a workshop (workshops.views._can_create): users of a territorial office.
+OFFICE_USERS = frozenset({"staff_a", "staff_b", "coordinator_x", "coordinator_y"})
+# Targets are set by the national managers (pess_tracker/roles.py: CRUD on municipalities.target).
+TARGET_EDITORS = frozenset({"manager", "administrator"})
+SEARCH = "q=ZZMARCA"  # matches both offices' markers: a scoped search must show only its own
+REPORT_QUERY = "period=year&year=2026"  # the world's records are of March 2026
+
+
+def _pk(model, attr="pk"):
+    return lambda w, office: {attr: w.obj[model][office].pk}
+
+
+MATRIX.update(
+    {
+        # --- workshops (workshops/views.py): every object through Workshop.objects.visible_to ---
+        "workshops:list": Rule(SIGNED_IN, query=SEARCH),
+        "workshops:start": Rule(
+            SIGNED_IN,
+            lands_on=lambda w, office, role: reverse("workshops:list" if role.startswith("staff") else "home"),
+        ),
+        "workshops:create": Rule(OFFICE_USERS),  # 403 for national users
+        "workshops:detail": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, query=SEARCH),
+        "workshops:edit": Rule(CLOSED_MONTH_EDITORS, kwargs=_pk(Workshop), per_office=True),  # 403: month closed
+        "workshops:search": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, query=SEARCH),
+        "workshops:attendance_add": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, method="post"),
+        # An empty form: 422 with the form's errors for whoever reaches the workshop.
+        "workshops:attendance_new": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, method="post"),
+        "workshops:attendance_remove": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, method="post"),
+        "workshops:mark_held": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, method="post"),
+        "workshops:submit": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, method="post"),
+        "workshops:sign_in_sheet": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True),
+        "workshops:import": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True),
+        # Without a pending import in the session: a redirect to the upload page (404 outside scope).
+        "workshops:import_preview": Rule(
+            SIGNED_IN,
+            kwargs=_pk(Workshop),
+            per_office=True,
+            lands_on=lambda w, office, role: reverse("workshops:import", args=[w.obj[Workshop][office].pk]),
+        ),
+        "workshops:participant_list": Rule(SIGNED_IN, query=SEARCH),
+        "workshops:participant_detail": Rule(SIGNED_IN, kwargs=_pk(Participant), per_office=True),
+        "workshops:participant_merge": Rule(
+            SIGNED_IN - {"manager"}, kwargs=_pk(Participant), per_office=True, query=SEARCH
+        ),
+        # --- municipalities (municipalities/views.py) ---
+        "municipalities:municipality_list": Rule(SIGNED_IN),
+        "municipalities:municipality_detail": Rule(SIGNED_IN, kwargs=_pk(Municipality), per_office=True),
+        "municipalities:meeting_list": Rule(SIGNED_IN),
+        "municipalities:meeting_create": Rule(WRITERS, redirect_is_refusal=True),
+        "municipalities:meeting_detail": Rule(SIGNED_IN, kwargs=_pk(TableMeeting), per_office=True),
+        "municipalities:meeting_update": Rule(
+            CLOSED_MONTH_EDITORS, kwargs=_pk(TableMeeting), per_office=True, redirect_is_refusal=True
+        ),
+        "municipalities:meeting_submit": Rule(SIGNED_IN, kwargs=_pk(TableMeeting), per_office=True, method="post"),
+        # An empty form: the meeting page again, with the form's errors.
+        "municipalities:follow_up_create": Rule(SIGNED_IN, kwargs=_pk(TableMeeting), per_office=True, method="post"),
+        "municipalities:follow_up_status": Rule(
+            SIGNED_IN, kwargs=_pk(FollowUpAction), per_office=True, method="post", data={"status": "done"}
+        ),
+        "municipalities:assistance_list": Rule(SIGNED_IN),
+        "municipalities:assistance_create": Rule(WRITERS, redirect_is_refusal=True),
+        "municipalities:assistance_detail": Rule(SIGNED_IN, kwargs=_pk(TechnicalAssistance), per_office=True),
+        "municipalities:assistance_update": Rule(
+            CLOSED_MONTH_EDITORS, kwargs=_pk(TechnicalAssistance), per_office=True, redirect_is_refusal=True
+        ),
+        "municipalities:assistance_submit": Rule(
+            SIGNED_IN, kwargs=_pk(TechnicalAssistance), per_office=True, method="post"
+        ),
+        "municipalities:institution_list": Rule(SIGNED_IN),
+        # A registry shared by every office; its page lists only the assistance the user may see.
+        "municipalities:institution_detail": Rule(
+            SIGNED_IN,
+            kwargs=lambda w, office: tuple({"pk": w.obj[TechnicalAssistance][o].institution_id} for o in "AB"),
+        ),
+        "municipalities:plan_list": Rule(SIGNED_IN),
+        "municipalities:plan_create": Rule(WRITERS, redirect_is_refusal=True),
+        "municipalities:plan_detail": Rule(SIGNED_IN, kwargs=_pk(MunicipalPlan), per_office=True),
+        "municipalities:plan_update": Rule(
+            WRITERS, kwargs=_pk(MunicipalPlan), per_office=True, redirect_is_refusal=True
+        ),
+        "municipalities:plan_submit": Rule(SIGNED_IN, kwargs=_pk(MunicipalPlan), per_office=True, method="post"),
+        "municipalities:plan_propose": Rule(SIGNED_IN, kwargs=_pk(MunicipalPlan), per_office=True, method="post"),
+        "municipalities:stage_change_confirm": Rule(
+            SIGNED_IN, kwargs=_pk(PlanStageChange), per_office=True, method="post"
+        ),
+        "municipalities:stage_change_reject": Rule(
+            SIGNED_IN, kwargs=_pk(PlanStageChange), per_office=True, method="post"
+        ),
+        # --- mobile windows (mobile_windows/views.py) ---
+        "mobile_windows:window_list": Rule(SIGNED_IN),
+        "mobile_windows:window_create": Rule(WRITERS, redirect_is_refusal=True),
+        "mobile_windows:window_detail": Rule(SIGNED_IN, kwargs=_pk(MobileWindow), per_office=True),
+        "mobile_windows:window_update": Rule(
+            WRITERS, kwargs=_pk(MobileWindow), per_office=True, redirect_is_refusal=True
+        ),
+        "mobile_windows:window_submit": Rule(SIGNED_IN, kwargs=_pk(MobileWindow), per_office=True, method="post"),
+        "mobile_windows:session_create": Rule(
+            WRITERS, kwargs=_pk(MobileWindow, "window_pk"), per_office=True, redirect_is_refusal=True
+        ),
+        "mobile_windows:session_detail": Rule(SIGNED_IN, kwargs=_pk(WindowSession), per_office=True),
+        "mobile_windows:session_update": Rule(
+            CLOSED_MONTH_EDITORS, kwargs=_pk(WindowSession), per_office=True, redirect_is_refusal=True
+        ),
+        "mobile_windows:session_submit": Rule(SIGNED_IN, kwargs=_pk(WindowSession), per_office=True, method="post"),
+        "mobile_windows:school_list": Rule(SIGNED_IN),
+        "mobile_windows:school_create": Rule(WRITERS, redirect_is_refusal=True),
+        # --- reports (reports/views.py): CSV only, so that a marker in the data would be readable ---
+        "reports:report": Rule(SIGNED_IN, query=REPORT_QUERY),
+        "reports:export": Rule(SIGNED_IN, kwargs=lambda w, office: {"fmt": "csv"}, query=REPORT_QUERY),
+        "reports:export_raw": Rule(
+            SIGNED_IN,
+            kwargs=lambda w, office: tuple({"kind": kind, "fmt": "csv"} for kind in RAW_KINDS),
+            query=REPORT_QUERY,
+        ),
+        # --- the coordinators' admin: progress, closing, targets, review queue ---
+        "admin:pess_tracker_review_queue": Rule(ADMIN_USERS),
+        "admin:municipalities_target_bulk": Rule(ADMIN_USERS),
+        "admin:municipalities_target_import": Rule(TARGET_EDITORS),
+        "admin:municipalities_municipalprogress_close": Rule(
+            ADMIN_USERS,
+            kwargs=lambda w, office: {"pk": w.obj[Municipality][office].pk, "year": 2026, "month": 3},
+            per_office=True,
+        ),
+        "admin:municipalities_municipalprogress_reopen": Rule(
+            ADMIN_USERS, kwargs=_pk(PeriodClosure, "closure_id"), per_office=True
+        ),
+    }
+)
+
+
 ADMIN_ACTIONS = ("changelist", "add", "change", "delete", "history", "simple_history")
 
 
@@ -151,19 +298,23 @@ def _build_world(users) -> SimpleNamespace:
     for key, office in offices.items():
         mark = MARKER[key]
         muni = factories.pess_municipality(office)
+        staff = users[f"staff_{key.lower()}"]
         workshop = factories.workshop(office, muni, title=f"Taller {mark}")
         person = factories.participant(office, last_names=f"Pérez {mark}")
         attendance = factories.attendance(workshop, person)
         window = factories.window(office, muni)
         window.school.name = f"Centro Escolar {mark}"
         window.school.save(update_fields=["name"])
-        session = factories.session(window)
-        meeting = factories.meeting(office, muni)
+        session = factories.session(window, topic_other=f"Tema {mark}", notes=f"Notas {mark}")
+        meeting = factories.meeting(office, muni, agreements=f"Acuerdos {mark}")
         follow = factories.follow_up(meeting)
         follow.description = f"Acción {mark}"
         follow.save(update_fields=["description"])
-        plan = factories.plan(office, muni)
-        staff = users[f"staff_{key.lower()}"]
+        plan = factories.plan(office, muni, gender_actions=f"Acciones {mark}")
+        assistance = factories.assistance(office, muni, outcome=f"Resultado {mark}")
+        stage_change = factories.stage_change(plan, staff)  # pending: proposed by the office's staff
+        stage_change.note = f"Nota {mark}"
+        stage_change.save(update_fields=["note"])
         transition = submit(record=workshop, by=staff)  # before the month is closed below
         device_owner = factories.user("staff", office)
         found = {
@@ -176,12 +327,13 @@ def _build_world(users) -> SimpleNamespace:
             ReachCount: session.reach_counts.first() if hasattr(session, "reach_counts") else None,
             TableMeeting: meeting,
             FollowUpAction: follow,
-            TechnicalAssistance: factories.assistance(office, muni),
+            TechnicalAssistance: assistance,
             MunicipalPlan: plan,
-            PlanStageChange: factories.stage_change(plan, users["administrator"]),
+            PlanStageChange: stage_change,
             PeriodClosure: factories.closure(muni, users["administrator"]),
             Department: office.department,
             Municipality: muni,
+            MunicipalProgress: MunicipalProgress.objects.get(pk=muni.pk),
             TerritorialOffice: office,
             User: staff,
             SecurityEvent: events.record("login", user=staff),
@@ -278,12 +430,14 @@ def test_every_url_pattern_has_a_matrix_entry():
 # --- Requests and outcomes ---
 
 
-def _outcome(response, login_redirect_ok=False) -> str:
+def _outcome(response, login_redirect_ok=False, redirect_is_refusal=False) -> str:
     code = response.status_code
-    if code == 200 or code == 201:
+    if code in (200, 201, 422):  # 422: the view answered with its form's errors
         return "ok"
     if code in (301, 302, 303):
         path = urlparse(response["Location"]).path
+        if redirect_is_refusal and not path.startswith(LOGIN_PATHS):
+            return "denied"
         if path.startswith(LOGIN_PATHS):
             return "ok" if login_redirect_ok else "denied"
         if path == "/admin/":
@@ -324,7 +478,7 @@ def _admin_expectation(model, action, role, user, instance, office_key, owned) -
 
 
 def _requests_for(world, role, user):
-    """Yield (label, method, url, data, expected, login_redirect_ok) for every pattern."""
+    """Yield (label, method, url, data, expected, outcome options) for every pattern."""
     for name, route in all_patterns():
         admin_rule = _admin_model_action(name, route)
         if admin_rule is not None:
@@ -332,7 +486,7 @@ def _requests_for(world, role, user):
             owned = world.owned.get(model, False)
             if action in ("changelist", "add"):
                 url = reverse(name)
-                yield name, "get", url, {}, _admin_expectation(model, action, role, user, None, None, owned), False
+                yield name, "get", url, {}, _admin_expectation(model, action, role, user, None, None, owned), {}
                 continue
             if model not in world.obj:
                 raise AssertionError(f"No object of {model._meta.label} in the world: add one in _build_world")
@@ -346,7 +500,7 @@ def _requests_for(world, role, user):
                 else:
                     url = reverse(name, kwargs={"object_id": instance.pk})
                 expected = _admin_expectation(model, action, role, user, instance, office, owned)
-                yield f"{name}[{office}]", "get", url, {}, expected, False
+                yield f"{name}[{office}]", "get", url, {}, expected, {}
                 if not owned:
                     break
             continue
@@ -354,24 +508,28 @@ def _requests_for(world, role, user):
         offices = ("A", "B") if (rule.kwargs and rule.per_office) else (None,)
         for office in offices:
             if rule.kwargs is None:
-                url = reverse(name) if name else "/" + route.replace("(?P<url>.*)$", "no-existe/")
+                urls = [reverse(name) if name else "/" + route.replace("(?P<url>.*)$", "no-existe/")]
             else:
                 args = rule.kwargs(world, office or "A")
-                url = reverse(name, args=args) if isinstance(args, list) else reverse(name, kwargs=args)
-            if rule.query:
-                url = f"{url}?{rule.query}"
+                cases = args if isinstance(args, tuple) else (args,)
+                urls = [reverse(name, args=a) if isinstance(a, list) else reverse(name, kwargs=a) for a in cases]
             if rule.allowed is None:
                 expected = None
             else:
                 expected = role in rule.allowed and (office is None or role in SEES[office])
-            yield (
-                _key(name, route) + (f"[{office}]" if office else ""),
-                rule.method,
-                url,
-                rule.data,
-                expected,
-                (rule.login_redirect_ok),
-            )
+            for url in urls:
+                yield (
+                    _key(name, route) + (f"[{office}]" if office else ""),
+                    rule.method,
+                    f"{url}?{rule.query}" if rule.query else url,
+                    rule.data,
+                    expected,
+                    {
+                        "login_redirect_ok": rule.login_redirect_ok,
+                        "redirect_is_refusal": rule.redirect_is_refusal,
+                        "lands_on": rule.lands_on(world, office or "A", role) if rule.lands_on and expected else None,
+                    },
+                )
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -380,11 +538,14 @@ def test_permission_matrix(role, world):
     user = world.users.get(role)
     failures = []
     client = Client()
-    for label, method, url, data, expected, login_redirect_ok in _requests_for(world, role, user or AnonymousUser()):
+    for label, method, url, data, expected, options in _requests_for(world, role, user or AnonymousUser()):
         if user is not None and "_auth_user_id" not in client.session:
             client.force_login(user)  # again after a logout
         response = getattr(client, method)(url, data)
-        outcome = _outcome(response, login_redirect_ok)
+        lands_on = options.pop("lands_on", None)
+        outcome = _outcome(response, **options)
+        if lands_on is not None and response.get("Location") != lands_on:
+            failures.append(f"{label} {url}: expected a redirect to {lands_on}, got {response.status_code}")
         if outcome.startswith("error"):
             failures.append(f"{label} {url}: {outcome}")
             continue
@@ -406,3 +567,14 @@ def test_the_matrix_would_catch_a_leak(world):
     client.force_login(world.users["administrator"])
     url = reverse("admin:workshops_workshop_change", kwargs={"object_id": world.obj[Workshop]["B"].pk})
     assert MARKER["B"] in _body(client.get(url))
+    # …and on the new apps' pages: searches, the review queue, raw exports.
+    for url in (
+        reverse("workshops:search", kwargs={"pk": world.obj[Workshop]["A"].pk}) + "?" + SEARCH,
+        reverse("workshops:participant_list") + "?" + SEARCH,
+        reverse("admin:pess_tracker_review_queue"),
+        reverse("reports:export_raw", kwargs={"kind": "attendance", "fmt": "csv"}),
+        reverse("municipalities:meeting_detail", kwargs={"pk": world.obj[TableMeeting]["B"].pk}),
+        reverse("mobile_windows:session_detail", kwargs={"pk": world.obj[WindowSession]["B"].pk}),
+        reverse("municipalities:plan_detail", kwargs={"pk": world.obj[MunicipalPlan]["B"].pk}),
+    ):
+        assert MARKER["B"] in _body(client.get(url)), url
