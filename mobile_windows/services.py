@@ -4,31 +4,23 @@ import datetime
 from collections.abc import Mapping
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from mobile_windows.models import MobileWindow, ReachCount, School, WindowSession, WindowStatus
 from municipalities.models import Municipality
-from municipalities.records import RecordError, check_can_write, check_municipality_in_scope, office_for
+from municipalities.records import (
+    RecordError,
+    check_can_write,
+    check_editable,
+    check_municipality_in_scope,
+    full_clean_or_raise,
+    office_for,
+)
 from pess_tracker.disaggregation import GRID_AGE_GROUPS, GRID_SEXES
-from pess_tracker.review import can_edit
 
 # Refused writes on schools, windows and sessions: the same error type as the shared checks raise.
 WindowError = RecordError
-
-
-def _full_clean(obj, exclude=None):
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise WindowError("invalid", messages[0], field=None if field == "__all__" else field) from exc
-
-
-def _check_editable(record, by):
-    if not can_edit(record, by):
-        raise WindowError("locked", _("El registro está aprobado o su mes está cerrado: ya no se puede modificar."))
 
 
 @transaction.atomic
@@ -41,7 +33,7 @@ def create_school(*, by, mined_code: str, name: str, municipality: Municipality,
         raise WindowError(
             "duplicate_mined_code", _("Ya existe un centro escolar con ese código MINED."), field="mined_code"
         )
-    _full_clean(school)
+    full_clean_or_raise(school)
     school.save()
     return school
 
@@ -61,7 +53,7 @@ def save_window(
     """Install (or edit) a mobile window at a school of the user's department, or at another site."""
     check_can_write(by)
     if window is not None:
-        _check_editable(window, by)
+        check_editable(window, by)
     if school is not None:
         if not School.objects.visible_to(by).filter(pk=school.pk).exists():
             raise WindowError(
@@ -94,7 +86,7 @@ def save_window(
     window.installed_on = installed_on
     window.removed_on = removed_on
     window.status = status
-    _full_clean(window, exclude=["created_by", "reviewed_by"])
+    full_clean_or_raise(window, exclude=["created_by", "reviewed_by"])
     window.save()
     return window
 
@@ -132,7 +124,7 @@ def save_session(
     if not MobileWindow.objects.visible_to(by).filter(pk=window.pk).exists():
         raise WindowError("not_allowed", _("La ventanilla no pertenece a su oficina."))
     if session is not None:
-        _check_editable(session, by)
+        check_editable(session, by)
     valid_cells = set(grid_cells())
     cleaned = {}
     for cell, value in counts.items():
@@ -168,7 +160,7 @@ def save_session(
     session.materials_handed_out = materials_handed_out
     session.referrals = referrals
     session.notes = notes
-    _full_clean(session, exclude=["created_by", "reviewed_by"])
+    full_clean_or_raise(session, exclude=["created_by", "reviewed_by"])
     session.save()
     # Cell by cell (at most 15 rows) so that every change lands in the audit history.
     existing = {(rc.sex, rc.age_group): rc for rc in session.reach_counts.all()}

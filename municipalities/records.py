@@ -3,9 +3,11 @@
 Domain errors with a stable code, the office a new record belongs to, and who may write.
 """
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from municipalities.models import TerritorialOffice
+from pess_tracker.review import can_edit
 from pess_tracker.roles import Role
 
 
@@ -17,6 +19,20 @@ class RecordError(Exception):
         self.message = message or code
         self.field = field
         super().__init__(str(self.message))
+
+
+def full_clean_or_raise(obj, exclude=None) -> None:
+    """Run the model's validation; its first message becomes a RecordError on that field."""
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise RecordError("invalid", messages[0], field=None if field == "__all__" else field) from exc
+
+
+def check_editable(record, by) -> None:
+    if not can_edit(record, by):
+        raise RecordError("locked", _("El registro está aprobado o su mes está cerrado: ya no se puede modificar."))
 
 
 def can_write(user) -> bool:

@@ -3,7 +3,6 @@
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,23 +20,16 @@ from municipalities.models import (
     TechnicalAssistance,
     ThematicTable,
 )
-from municipalities.records import RecordError, check_can_write, check_municipality_in_scope, office_for
+from municipalities.records import (
+    RecordError,
+    check_can_write,
+    check_editable,
+    check_municipality_in_scope,
+    full_clean_or_raise,
+    office_for,
+)
 from pess_tracker.models import User
-from pess_tracker.review import can_edit
 from pess_tracker.text import normalize_name
-
-
-def _full_clean(obj, exclude=None):
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise RecordError("invalid", messages[0], field=None if field == "__all__" else field) from exc
-
-
-def _check_editable(record, by):
-    if not can_edit(record, by):
-        raise RecordError("locked", _("El registro está aprobado o su mes está cerrado: ya no se puede modificar."))
 
 
 def _check_future(date: datetime.date, field: str = "date"):
@@ -63,7 +55,7 @@ def save_meeting(
     """Record (or edit) a thematic-table meeting in a municipality of the user's department."""
     check_can_write(by)
     if meeting is not None:
-        _check_editable(meeting, by)
+        check_editable(meeting, by)
     check_municipality_in_scope(by, municipality)
     _check_future(date)
     office = office_for(by, municipality)
@@ -83,7 +75,7 @@ def save_meeting(
     meeting.date = date
     meeting.agreements = agreements
     meeting.follow_up = follow_up
-    _full_clean(meeting, exclude=["created_by", "reviewed_by"])
+    full_clean_or_raise(meeting, exclude=["created_by", "reviewed_by"])
     meeting.save()
     meeting.isdemu_participants.set(participants)
     return meeting
@@ -108,7 +100,7 @@ def add_follow_up_action(
         )
     action = FollowUpAction(meeting=meeting, description=description.strip(), responsible=responsible.strip())
     action.due_date = due_date
-    _full_clean(action)
+    full_clean_or_raise(action)
     action.save()
     return action
 
@@ -144,7 +136,7 @@ def get_or_create_institution(
         return existing, False
     institution = Institution(name=name, kind=kind, municipality=municipality)
     institution.search_name = normalize_name(name)
-    _full_clean(institution)
+    full_clean_or_raise(institution)
     institution.save()
     return institution, True
 
@@ -164,7 +156,7 @@ def save_assistance(
     """Record (or edit) a technical-assistance action for an institution in the user's department."""
     check_can_write(by)
     if assistance is not None:
-        _check_editable(assistance, by)
+        check_editable(assistance, by)
     check_municipality_in_scope(by, municipality)
     _check_future(date)
     if hours is None or hours <= 0:
@@ -180,7 +172,7 @@ def save_assistance(
     assistance.topic = topic
     assistance.hours = hours
     assistance.outcome = outcome
-    _full_clean(assistance, exclude=["created_by", "reviewed_by"])
+    full_clean_or_raise(assistance, exclude=["created_by", "reviewed_by"])
     assistance.save()
     return assistance
 
@@ -209,9 +201,9 @@ def save_plan(
             raise RecordError("not_pess", _("Solo los municipios PESS tienen plan."), field="municipality")
         plan = MunicipalPlan(municipality=municipality, office=office_for(by, municipality), created_by=by)
     else:
-        _check_editable(plan, by)
+        check_editable(plan, by)
     plan.gender_actions = gender_actions
-    _full_clean(plan, exclude=["created_by", "reviewed_by"])
+    full_clean_or_raise(plan, exclude=["created_by", "reviewed_by"])
     plan.save()
     return plan
 
