@@ -22,14 +22,21 @@ from pess_tracker.roles import Role
 MASK = "•"
 
 
-def can_see_personal_data(user, participant) -> bool:
-    """Whether `user` may see `participant`'s DUI and contact details."""
-    if user is None or not user.is_authenticated or not user.is_active or participant is None:
+def role_may_see_personal_data(user) -> bool:
+    """The role rule: staff and coordinators (within their scope) and administrators; never managers."""
+    if user is None or not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser or user.role == Role.ADMINISTRATOR:
         return True
-    if user.office_id is None:
+    return user.role in (Role.STAFF, Role.COORDINATOR) and user.office_id is not None
+
+
+def can_see_personal_data(user, participant) -> bool:
+    """Whether `user` may see `participant`'s DUI and contact details."""
+    if participant is None or not role_may_see_personal_data(user):
         return False
+    if user.is_superuser or user.role == Role.ADMINISTRATOR:
+        return True
     if user.role == Role.STAFF:
         return participant.office_id == user.office_id
     if user.role == Role.COORDINATOR:

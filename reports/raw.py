@@ -25,7 +25,7 @@ from mobile_windows.models import ReachCount, WindowSession
 from municipalities.models import AssistanceTopic, InstitutionKind, TechnicalAssistance
 from pess_tracker.disaggregation import GRID_SEXES, AgeGroup, Sex
 from pess_tracker.models import ReviewState
-from pess_tracker.roles import Role
+from pess_tracker.privacy import role_may_see_personal_data
 from reports.builder import AGE_COLUMNS
 from workshops.models import Attendance, AttendanceMethod, Workshop, WorkshopAudience, WorkshopStatus, WorkshopTopic
 
@@ -42,12 +42,8 @@ class RawColumn:
 
 
 def can_see_personal_data(user) -> bool:
-    """Staff and coordinators (for the records in their scope) and administrators; not managers."""
-    if user is None:
-        return False
-    if user.is_superuser or user.role == Role.ADMINISTRATOR:
-        return True
-    return user.role in (Role.STAFF, Role.COORDINATOR) and user.office_id is not None
+    """Raw exports are already limited to the user's scope, so the role rule decides."""
+    return role_may_see_personal_data(user)
 
 
 def safe_text(path_or_expression):

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from pess_tracker.events import record_export
 from reports import builder, exports, raw
 from reports.forms import ReportFilterForm
 
@@ -15,6 +16,18 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _filename(stem: str, extension: str) -> str:
     return f"pess-{stem}-{timezone.localdate():%Y%m%d}.{extension}"
+
+
+def _recorded(chunks, request, export: str):
+    """Stream `chunks` (CSV lines) and, when the stream ends or is cut, record the export and
+    how many lines were served (the header not counted)."""
+    lines = 0
+    try:
+        for chunk in chunks:
+            lines += chunk.count(b"\n")
+            yield chunk
+    finally:
+        record_export(request.user, request.GET.dict(), max(lines - 1, 0), request=request, export=export)
 
 
 @login_required
@@ -38,6 +51,8 @@ def export_report(request, fmt):
     if not form.is_valid():
         return HttpResponseBadRequest("Filtros no válidos.", content_type="text/plain; charset=utf-8")
     report = builder.build_report(form.filters(), request.user)
+    rows = sum(len(table.rows) for table in report.tables)
+    record_export(request.user, request.GET.dict(), rows, request=request, export=f"indicators_{fmt}")
     if fmt == "csv":
         response = HttpResponse(exports.report_csv(report), content_type=CSV_TYPE)
     else:
@@ -62,10 +77,12 @@ def export_raw(request, kind, fmt):
     columns, queryset = raw.raw_export(kind, request.user, filters)
     stem = kind.replace("_", "-")
     if fmt == "csv":
-        response = StreamingHttpResponse(exports.raw_csv_chunks(columns, queryset), content_type=CSV_TYPE)
+        chunks = _recorded(exports.raw_csv_chunks(columns, queryset), request, f"{kind}_csv")
+        response = StreamingHttpResponse(chunks, content_type=CSV_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{_filename(stem, "csv")}"'
         return response
     output = exports.temporary_file()
-    exports.raw_xlsx(columns, queryset, output, raw.title(kind), filters.describe(records=True))
+    rows = exports.raw_xlsx(columns, queryset, output, raw.title(kind), filters.describe(records=True))
+    record_export(request.user, request.GET.dict(), rows, request=request, export=f"{kind}_xlsx")
     output.seek(0)
     return FileResponse(output, as_attachment=True, filename=_filename(stem, "xlsx"), content_type=XLSX_TYPE)

@@ -14,6 +14,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from pess_tracker.events import record_export
 from pess_tracker.models import User
 from pess_tracker.roles import Role
 from reports import builder, exports, raw
@@ -132,6 +133,7 @@ class Command(BaseCommand):
             raise CommandError(f"No se pudo escribir el archivo «{output}»: {error.strerror}.") from error
         if progress:
             self.stdout.write("")
+        record_export(scope, {k: v for k, v in data.items() if v not in (None, "")}, rows, export=f"{report}_{fmt}")
         self.stdout.write(self.style.SUCCESS(f"Exportado: {output} ({rows:,} filas; {filters.describe()})."))
 
     def _user(self, username):
