@@ -9,6 +9,7 @@ in their department's total. `totals` and `annotate_municipalities` are the flat
 per-municipality views of the same function.
 """
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -47,6 +48,7 @@ class Source:
     filters: tuple = ()
 
 
+@functools.cache
 def _sources() -> dict[str, Source]:
     held = (("workshop__status", "held"),)
     return {
@@ -109,13 +111,14 @@ def source(key: str) -> Source:
     return _sources()[key]
 
 
-def _aggregate_expression(src: Source):
+def _aggregate_expression(src: Source, condition: Q | None = None):
+    """The SQL aggregate of an indicator, optionally restricted by `condition` (FILTER)."""
     if src.aggregate == "count":
-        return Count("pk")
+        return Count("pk", filter=condition)
     kind, field = src.aggregate.split(":")
     if kind == "sum":
-        return Sum(field)
-    return Count(field, distinct=True)
+        return Sum(field, filter=condition)
+    return Count(field, distinct=True, filter=condition)
 
 
 def records(key: str, start=None, end=None, extra: Q | None = None):
@@ -232,15 +235,6 @@ def _scope(model_label: str, user) -> Q | None:
     return scope_q(apps.get_model(model_label), user)
 
 
-def _aggregate_with_filter(src: Source, condition: Q | None):
-    if src.aggregate == "count":
-        return Count("pk", filter=condition)
-    kind, field = src.aggregate.split(":")
-    if kind == "sum":
-        return Sum(field, filter=condition)
-    return Count(field, distinct=True, filter=condition)
-
-
 def _buckets(keys) -> dict[tuple, list[str]]:
     buckets: dict[tuple, list[str]] = {}
     for key in keys:
@@ -273,7 +267,7 @@ def figures(keys, municipalities, start=None, end=None, by: str | None = None, u
         for key in bucket:
             own = [f for f in source(key).filters if f not in common]
             condition = Q(*[Q(**{path: value}) for path, value in own]) if own else None
-            aggregates[key] = _aggregate_with_filter(source(key), condition)
+            aggregates[key] = _aggregate_expression(source(key), condition)
         if by is None:
             row = base.order_by().aggregate(**aggregates)
             for key in bucket:
