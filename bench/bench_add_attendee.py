@@ -37,8 +37,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from municipalities.models import PeriodClosure  # noqa: E402
-from pess_tracker.models import User  # noqa: E402
+from core.models import User  # noqa: E402
+from review.models import PeriodClosure  # noqa: E402
 from workshops import services  # noqa: E402
 from workshops.models import Attendance, Participant, Workshop  # noqa: E402
 

@@ -52,7 +52,7 @@ def setup():
 
 
 def _query(username):
-    from pess_tracker.models import User
+    from core.models import User
     from reports import raw
     from reports.forms import ReportFilterForm
 

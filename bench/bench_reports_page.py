@@ -33,8 +33,8 @@ def main():
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from pess_tracker import periods
-    from pess_tracker.models import User
+    from core.models import User
+    from indicators import periods
 
     client = Client()
     client.force_login(User.objects.get(username="gerencia"))

@@ -125,8 +125,8 @@ class Plan:
 
 def build_plan(report_year: int, add_workshops: int, search_terms: int) -> Plan:
     _django()
-    from pess_tracker import review
-    from pess_tracker.models import User
+    from core.models import User
+    from review import services as review
     from workshops.models import Participant, Workshop
 
     plan = Plan()
@@ -159,7 +159,7 @@ def build_plan(report_year: int, add_workshops: int, search_terms: int) -> Plan:
             "GET",
             _reverse("workshops:search", {"q": rng.choice(plan.search_terms)}, pk=rng.choice(plan.add_workshops)),
         )
-    progress = _reverse("admin:municipalities_municipalprogress_changelist")
+    progress = _reverse("admin:indicators_municipalprogress_changelist")
     if progress is None:
         plan.notes.append("coord_progress: progress changelist missing in this build, action skipped")
     else:

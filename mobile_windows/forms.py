@@ -3,10 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from geography.models import Municipality
+from indicators.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup, Sex
 from mobile_windows.models import MobileWindow, School, WindowSession
 from mobile_windows.services import grid_cells
-from municipalities.models import Municipality
-from pess_tracker.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup, Sex
 
 
 class DateInput(forms.DateInput):

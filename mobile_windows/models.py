@@ -4,9 +4,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from pess_tracker.disaggregation import AgeGroup, Sex
-from pess_tracker.review import ReviewableModel
-from pess_tracker.scoping import ScopedManager, ScopedQuerySet
+from core.scoping import ScopedManager, ScopedQuerySet
+from indicators.disaggregation import AgeGroup, Sex
+from review.models import ReviewableModel
 
 
 class School(models.Model):
@@ -15,7 +15,7 @@ class School(models.Model):
     mined_code = models.CharField(_("código MINED"), max_length=10, unique=True)
     name = models.CharField(_("nombre"), max_length=200)
     municipality = models.ForeignKey(
-        "municipalities.Municipality", verbose_name=_("municipio"), on_delete=models.PROTECT, related_name="schools"
+        "geography.Municipality", verbose_name=_("municipio"), on_delete=models.PROTECT, related_name="schools"
     )
     address = models.CharField(_("dirección"), max_length=255, blank=True)
     prioritised = models.BooleanField(_("priorizado PESS"), default=True)
@@ -55,10 +55,10 @@ class MobileWindow(ReviewableModel):
     )
     site_name = models.CharField(_("otro lugar"), max_length=200, blank=True)
     municipality = models.ForeignKey(
-        "municipalities.Municipality", verbose_name=_("municipio"), on_delete=models.PROTECT, related_name="windows"
+        "geography.Municipality", verbose_name=_("municipio"), on_delete=models.PROTECT, related_name="windows"
     )
     office = models.ForeignKey(
-        "municipalities.TerritorialOffice", verbose_name=_("oficina"), on_delete=models.PROTECT, related_name="windows"
+        "geography.TerritorialOffice", verbose_name=_("oficina"), on_delete=models.PROTECT, related_name="windows"
     )
     installed_on = models.DateField(_("instalada el"))
     removed_on = models.DateField(_("retirada el"), null=True, blank=True)

@@ -7,14 +7,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import DomainError
+from core.permissions import is_writer as can_write
+from core.querysets import related_aggregate
+from core.records import apply_error, page_of
+from indicators import periods
+from indicators.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup, Sex
 from mobile_windows.forms import SchoolForm, SessionForm, WindowForm
 from mobile_windows.models import MobileWindow, ReachCount, School, WindowSession, WindowStatus
-from mobile_windows.services import WindowError, create_school, grid_cells, save_session, save_window
-from municipalities.records import apply_error, can_write, page_of, submit_for_review
-from pess_tracker import periods
-from pess_tracker.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup, Sex
-from pess_tracker.querysets import related_aggregate
-from pess_tracker.review import can_edit
+from mobile_windows.services import create_school, grid_cells, save_session, save_window
+from review.services import can_edit
+from review.views import submit_for_review
 
 
 def sessions_with_people(queryset):
@@ -66,7 +69,7 @@ def school_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             school = create_school(by=request.user, **form.cleaned_data)
-        except WindowError as exc:
+        except DomainError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, _("Centro escolar «%(name)s» registrado.") % {"name": school.name})
@@ -108,7 +111,7 @@ def _window_form_view(request, window=None):
     if request.method == "POST" and form.is_valid():
         try:
             saved = save_window(by=request.user, window=window, **form.cleaned_data)
-        except WindowError as exc:
+        except DomainError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, _("Ventanilla guardada."))
@@ -198,7 +201,7 @@ def _session_form_view(request, window, session=None):
             saved = save_session(
                 by=request.user, window=window, session=session, counts=form.counts(), **form.session_values()
             )
-        except WindowError as exc:
+        except DomainError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, _("Jornada guardada."))

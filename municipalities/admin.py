@@ -1,22 +1,12 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from municipalities.models import (
-    Department,
-    FollowUpAction,
-    Institution,
-    Municipality,
-    MunicipalPlan,
-    PeriodClosure,
-    PlanStageChange,
-    TableMeeting,
-    Target,
-    TechnicalAssistance,
-    TerritorialOffice,
-    ThematicTable,
-)
-from pess_tracker.admin_review import ReviewActionsMixin
-from pess_tracker.admin_scoping import ScopedModelAdmin, ScopedTabularInline
+from core.admin_scoping import ScopedModelAdmin, ScopedTabularInline
+from geography.models import Department, Institution, Municipality, TerritorialOffice, ThematicTable
+from indicators.models import Target
+from municipalities.models import FollowUpAction, MunicipalPlan, PlanStageChange, TableMeeting, TechnicalAssistance
+from review.admin_queue import ReviewActionsMixin
+from review.models import PeriodClosure
 
 REVIEW_FIELDS = (
     "review_state",
@@ -141,10 +131,10 @@ class TargetAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
     list_select_related = ("municipality", "office")
     search_fields = ("municipality__name", "office__name")
     autocomplete_fields = ("municipality", "office")
-    change_list_template = "admin/municipalities/target/change_list.html"
+    change_list_template = "admin/indicators/target/change_list.html"
 
     def get_urls(self):
-        from municipalities.admin_targets import target_urls
+        from indicators.admin_targets import target_urls
 
         return [*target_urls(self), *super().get_urls()]
 
@@ -152,7 +142,7 @@ class TargetAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
 @admin.register(PeriodClosure)
 class PeriodClosureAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
     """Closures are made and reopened only from the municipality detail (close / reopen pages),
-    through pess_tracker.review.close_period / reopen_period: here they are read-only."""
+    through review.services.close_period / reopen_period: here they are read-only."""
 
     list_display = ("municipality", "year", "month", "closed_by", "closed_at", "reopened_at", "reopen_reason")
     list_filter = ("year", "month", "municipality__department")
@@ -169,4 +159,4 @@ class PeriodClosureAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
         return False
 
 
-from municipalities import admin_progress  # noqa: E402,F401  (registers the progress changelist)
+from indicators import admin_progress  # noqa: E402,F401  (registers the progress changelist

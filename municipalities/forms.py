@@ -3,18 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.models import User
+from geography.models import Institution, InstitutionKind, Municipality
 from mobile_windows.forms import DateInput
-from municipalities.models import (
-    FollowUpAction,
-    Institution,
-    InstitutionKind,
-    Municipality,
-    MunicipalPlan,
-    PlanStage,
-    TableMeeting,
-    TechnicalAssistance,
-)
-from pess_tracker.models import User
+from municipalities.models import FollowUpAction, MunicipalPlan, PlanStage, TableMeeting, TechnicalAssistance
 
 
 def _municipalities(user):

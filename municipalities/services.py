@@ -7,34 +7,28 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError, full_clean_or_raise
+from core.models import User
+from core.permissions import Action, require
+from core.text import normalize_name
+from geography.models import Institution, Municipality, ThematicTable
+from geography.services import check_municipality_in_scope, office_for
 from municipalities.models import (
     FollowUpAction,
     FollowUpStatus,
-    Institution,
-    Municipality,
     MunicipalPlan,
     PlanStage,
     PlanStageChange,
     StageChangeStatus,
     TableMeeting,
     TechnicalAssistance,
-    ThematicTable,
 )
-from municipalities.records import (
-    RecordError,
-    check_can_write,
-    check_editable,
-    check_municipality_in_scope,
-    full_clean_or_raise,
-    office_for,
-)
-from pess_tracker.models import User
-from pess_tracker.text import normalize_name
+from review.services import check_editable
 
 
 def _check_future(date: datetime.date, field: str = "date"):
     if date > timezone.localdate():
-        raise RecordError("future_date", _("La fecha no puede ser futura."), field=field)
+        raise DomainError("future_date", _("La fecha no puede ser futura."), field=field)
 
 
 # --- Thematic-table meetings --------------------------------------------------------------
@@ -53,7 +47,7 @@ def save_meeting(
     meeting: TableMeeting | None = None,
 ) -> TableMeeting:
     """Record (or edit) a thematic-table meeting in a municipality of the user's department."""
-    check_can_write(by)
+    require(by, Action.CREATE)
     if meeting is not None:
         check_editable(meeting, by)
     check_municipality_in_scope(by, municipality)
@@ -61,7 +55,7 @@ def save_meeting(
     office = office_for(by, municipality)
     participants = list(isdemu_participants)
     if any(p.office_id is None or p.office.department_id != municipality.department_id for p in participants):
-        raise RecordError(
+        raise DomainError(
             "participant_out_of_scope",
             _("El personal presente debe pertenecer a la oficina del departamento."),
             field="isdemu_participants",
@@ -91,11 +85,11 @@ def add_follow_up_action(
     due_date: datetime.date | None = None,
 ) -> FollowUpAction:
     """Add a follow-up action (with its due date) agreed at a meeting."""
-    check_can_write(by)
+    require(by, Action.CREATE)
     if not TableMeeting.objects.visible_to(by).filter(pk=meeting.pk).exists():
-        raise RecordError("not_allowed", _("La reunión no pertenece a su oficina."))
+        raise DomainError("not_allowed", _("La reunión no pertenece a su oficina."))
     if due_date is not None and due_date < meeting.date:
-        raise RecordError(
+        raise DomainError(
             "due_before_meeting", _("La fecha límite no puede ser anterior a la reunión."), field="due_date"
         )
     action = FollowUpAction(meeting=meeting, description=description.strip(), responsible=responsible.strip())
@@ -108,11 +102,11 @@ def add_follow_up_action(
 @transaction.atomic
 def set_follow_up_status(*, by: User, action: FollowUpAction, status: str) -> FollowUpAction:
     """Follow-up actions keep moving after the meeting is approved: their status stays editable."""
-    check_can_write(by)
+    require(by, Action.CREATE)
     if not FollowUpAction.objects.visible_to(by).filter(pk=action.pk).exists():
-        raise RecordError("not_allowed", _("La acción no pertenece a su oficina."))
+        raise DomainError("not_allowed", _("La acción no pertenece a su oficina."))
     if status not in FollowUpStatus.values:
-        raise RecordError("invalid_status", _("Estado no válido."), field="status")
+        raise DomainError("invalid_status", _("Estado no válido."), field="status")
     if action.status != status:
         action.status = status
         action.save(update_fields=["status"])
@@ -127,10 +121,10 @@ def get_or_create_institution(
     *, by: User, name: str, kind: str, municipality: Municipality | None = None
 ) -> tuple[Institution, bool]:
     """The shared registry: an institution with the same (accent-insensitive) name and municipality is reused."""
-    check_can_write(by)
+    require(by, Action.CREATE)
     name = " ".join(name.split())
     if not name:
-        raise RecordError("name_required", _("Indique el nombre de la institución."), field="new_institution_name")
+        raise DomainError("name_required", _("Indique el nombre de la institución."), field="new_institution_name")
     existing = Institution.objects.filter(search_name=normalize_name(name), municipality=municipality).first()
     if existing is not None:
         return existing, False
@@ -154,13 +148,13 @@ def save_assistance(
     assistance: TechnicalAssistance | None = None,
 ) -> TechnicalAssistance:
     """Record (or edit) a technical-assistance action for an institution in the user's department."""
-    check_can_write(by)
+    require(by, Action.CREATE)
     if assistance is not None:
         check_editable(assistance, by)
     check_municipality_in_scope(by, municipality)
     _check_future(date)
     if hours is None or hours <= 0:
-        raise RecordError("hours_not_positive", _("Las horas deben ser mayores que cero."), field="hours")
+        raise DomainError("hours_not_positive", _("Las horas deben ser mayores que cero."), field="hours")
     office = office_for(by, municipality)
     if assistance is None:
         assistance = TechnicalAssistance(created_by=by, office=office)
@@ -192,13 +186,13 @@ def save_plan(
     *, by: User, municipality: Municipality, gender_actions: str = "", plan: MunicipalPlan | None = None
 ) -> MunicipalPlan:
     """Open (or edit the gender actions of) a municipality's plan; the stage changes only by confirmation."""
-    check_can_write(by)
+    require(by, Action.CREATE)
     if plan is None:
         check_municipality_in_scope(by, municipality)
         if MunicipalPlan.objects.filter(municipality=municipality).exists():
-            raise RecordError("plan_exists", _("El municipio ya tiene un plan registrado."), field="municipality")
+            raise DomainError("plan_exists", _("El municipio ya tiene un plan registrado."), field="municipality")
         if not municipality.is_pess:
-            raise RecordError("not_pess", _("Solo los municipios PESS tienen plan."), field="municipality")
+            raise DomainError("not_pess", _("Solo los municipios PESS tienen plan."), field="municipality")
         plan = MunicipalPlan(municipality=municipality, office=office_for(by, municipality), created_by=by)
     else:
         check_editable(plan, by)
@@ -213,24 +207,24 @@ def propose_stage_change(
     *, by: User, plan: MunicipalPlan, to_stage: str, date: datetime.date, note: str = ""
 ) -> PlanStageChange:
     """Staff propose a new stage for a plan; it takes effect when a coordinator confirms it."""
-    check_can_write(by)
+    require(by, Action.CREATE)
     plan = MunicipalPlan.objects.visible_to(by).select_for_update().filter(pk=plan.pk).first()
     if plan is None:
-        raise RecordError("not_allowed", _("El plan no pertenece a su oficina."))
+        raise DomainError("not_allowed", _("El plan no pertenece a su oficina."))
     if to_stage not in PlanStage.values:
-        raise RecordError("invalid_stage", _("Etapa no válida."), field="to_stage")
+        raise DomainError("invalid_stage", _("Etapa no válida."), field="to_stage")
     if to_stage == plan.stage:
-        raise RecordError("same_stage", _("El plan ya está en esa etapa."), field="to_stage")
+        raise DomainError("same_stage", _("El plan ya está en esa etapa."), field="to_stage")
     _check_future(date)
     if plan.stage_date and date < plan.stage_date:
-        raise RecordError(
+        raise DomainError(
             "before_current_stage",
             _("La fecha no puede ser anterior a la de la etapa actual (%(date)s).")
             % {"date": plan.stage_date.strftime("%d/%m/%Y")},
             field="date",
         )
     if plan.stage_changes.filter(status=StageChangeStatus.PROPOSED).exists():
-        raise RecordError("pending_exists", _("Ya hay un cambio de etapa pendiente de confirmación para este plan."))
+        raise DomainError("pending_exists", _("Ya hay un cambio de etapa pendiente de confirmación para este plan."))
     return PlanStageChange.objects.create(
         plan=plan, from_stage=plan.stage, to_stage=to_stage, date=date, note=note.strip(), proposed_by=by
     )
@@ -238,10 +232,10 @@ def propose_stage_change(
 
 def _decidable(change: PlanStageChange, by: User) -> PlanStageChange:
     if not (by.is_superuser or by.role == "admin" or by.is_coordinator):
-        raise RecordError("not_reviewer", _("Solo la coordinación departamental confirma cambios de etapa."))
+        raise DomainError("not_reviewer", _("Solo la coordinación departamental confirma cambios de etapa."))
     locked = PlanStageChange.objects.visible_to(by).select_for_update().filter(pk=change.pk).first()
     if locked is None:
-        raise RecordError("not_allowed", _("El plan no pertenece a su departamento."))
+        raise DomainError("not_allowed", _("El plan no pertenece a su departamento."))
     return locked
 
 
@@ -252,10 +246,10 @@ def confirm_stage_change(*, by: User, change: PlanStageChange) -> PlanStageChang
     if change.status == StageChangeStatus.CONFIRMED:
         return change
     if change.status != StageChangeStatus.PROPOSED:
-        raise RecordError("already_decided", _("Este cambio de etapa ya fue rechazado."))
+        raise DomainError("already_decided", _("Este cambio de etapa ya fue rechazado."))
     plan = MunicipalPlan.objects.select_for_update().get(pk=change.plan_id)
     if plan.stage != change.from_stage:
-        raise RecordError("stale", _("El plan cambió de etapa después de la propuesta; rechácela y proponga de nuevo."))
+        raise DomainError("stale", _("El plan cambió de etapa después de la propuesta; rechácela y proponga de nuevo."))
     plan.stage = change.to_stage
     plan.stage_date = change.date
     fields = ["stage", "stage_date", "updated_at"]
@@ -264,7 +258,7 @@ def confirm_stage_change(*, by: User, change: PlanStageChange) -> PlanStageChang
         setattr(plan, date_field, change.date)
         fields.append(date_field)
     if plan.diagnostic_started_on and plan.diagnostic_done_on and plan.diagnostic_done_on < plan.diagnostic_started_on:
-        raise RecordError("dates_out_of_order", _("El diagnóstico no puede concluir antes de iniciar."))
+        raise DomainError("dates_out_of_order", _("El diagnóstico no puede concluir antes de iniciar."))
     plan.save(update_fields=fields)
     change.status = StageChangeStatus.CONFIRMED
     change.decided_by = by
@@ -280,7 +274,7 @@ def reject_stage_change(*, by: User, change: PlanStageChange) -> PlanStageChange
     if change.status == StageChangeStatus.REJECTED:
         return change
     if change.status != StageChangeStatus.PROPOSED:
-        raise RecordError("already_decided", _("Este cambio de etapa ya fue confirmado."))
+        raise DomainError("already_decided", _("Este cambio de etapa ya fue confirmado."))
     change.status = StageChangeStatus.REJECTED
     change.decided_by = by
     change.decided_at = timezone.now()

@@ -8,6 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import DomainError
+from core.permissions import is_writer as can_write
+from core.querysets import related_aggregate
+from core.records import apply_error, page_of
+from geography.models import Institution, Municipality, TerritorialOffice, ThematicTable
+from indicators import figures as indicators
+from indicators import periods
+from indicators.figures import IndicatorKey
 from mobile_windows.models import MobileWindow, WindowSession
 from mobile_windows.views import sessions_with_people, windows_with_totals
 from municipalities import services
@@ -15,21 +23,14 @@ from municipalities.forms import AssistanceForm, FollowUpActionForm, MeetingForm
 from municipalities.models import (
     FollowUpAction,
     FollowUpStatus,
-    Institution,
-    Municipality,
     MunicipalPlan,
     PlanStageChange,
     StageChangeStatus,
     TableMeeting,
     TechnicalAssistance,
-    TerritorialOffice,
-    ThematicTable,
 )
-from municipalities.records import RecordError, apply_error, can_write, page_of, submit_for_review
-from pess_tracker import indicators, periods
-from pess_tracker.indicators import IndicatorKey
-from pess_tracker.querysets import related_aggregate
-from pess_tracker.review import can_edit
+from review.services import can_edit
+from review.views import submit_for_review
 from workshops.models import Workshop
 
 # The figures shown per municipality (index and municipality page), in display order.
@@ -217,7 +218,7 @@ def _meeting_form_view(request, meeting=None):
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.save_meeting(by=request.user, meeting=meeting, **form.cleaned_data)
-        except RecordError as exc:
+        except DomainError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, _("Reunión guardada."))
@@ -269,7 +270,7 @@ def follow_up_create(request, pk):
     if form.is_valid():
         try:
             services.add_follow_up_action(by=request.user, meeting=meeting, **form.cleaned_data)
-        except RecordError as exc:
+        except DomainError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, _("Acción de seguimiento agregada."))
@@ -283,7 +284,7 @@ def follow_up_status(request, pk):
     action = get_object_or_404(FollowUpAction.objects.visible_to(request.user).select_related("meeting"), pk=pk)
     try:
         services.set_follow_up_status(by=request.user, action=action, status=request.POST.get("status", ""))
-    except RecordError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Estado de la acción actualizado."))
@@ -325,7 +326,7 @@ def _assistance_form_view(request, assistance=None):
                         by=request.user, name=new_name, kind=new_kind, municipality=data["municipality"]
                     )
                 saved = services.save_assistance(by=request.user, assistance=assistance, **data)
-        except RecordError as exc:
+        except DomainError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, _("Asistencia técnica guardada."))
@@ -369,7 +370,7 @@ def _visible_assistance_count(user):
 
 @login_required
 def institution_list(request):
-    from pess_tracker.text import normalize_name
+    from core.text import normalize_name
 
     query = request.GET.get("q", "").strip()
     institutions = (
@@ -438,7 +439,7 @@ def plan_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             plan = services.save_plan(by=request.user, **form.cleaned_data)
-        except RecordError as exc:
+        except DomainError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, _("Plan registrado."))
@@ -456,7 +457,7 @@ def plan_update(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.save_plan(by=request.user, plan=plan, municipality=plan.municipality, **form.cleaned_data)
-        except RecordError as exc:
+        except DomainError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, _("Plan guardado."))
@@ -494,7 +495,7 @@ def plan_propose(request, pk):
     if form.is_valid():
         try:
             services.propose_stage_change(by=request.user, plan=plan, **form.cleaned_data)
-        except RecordError as exc:
+        except DomainError as exc:
             apply_error(form, exc)
         else:
             messages.success(request, _("Cambio de etapa propuesto: la coordinación debe confirmarlo."))
@@ -512,7 +513,7 @@ def _decide(request, pk, service, done_message):
     change = get_object_or_404(PlanStageChange.objects.visible_to(request.user).select_related("plan"), pk=pk)
     try:
         service(by=request.user, change=change)
-    except RecordError as exc:
+    except DomainError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, done_message)

@@ -45,11 +45,16 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "csp",
     # Our apps
-    "pess_tracker",
+    # Our apps, bottom layer first (see README "Architecture"; import-linter enforces the layers).
+    "core",
+    "geography",
+    "review",
+    "indicators",
     "municipalities",
     "workshops",
     "mobile_windows",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -61,11 +66,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.scoping.ScopeMiddleware",  # every request runs in its user's scope (fail closed)
     "django_otp.middleware.OTPMiddleware",
-    "pess_tracker.security.SessionLifetimeMiddleware",
-    "pess_tracker.security.TwoFactorMiddleware",
-    "pess_tracker.security.NoStoreMiddleware",
-    "pess_tracker.security.RefusedAccessMiddleware",
+    "core.security.SessionLifetimeMiddleware",
+    "core.security.TwoFactorMiddleware",
+    "core.security.NoStoreMiddleware",
+    "core.security.RefusedAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -110,7 +116,7 @@ if DB_STATEMENT_TIMEOUT_MS and DATABASES["default"]["ENGINE"].endswith("postgres
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-AUTH_USER_MODEL = "pess_tracker.User"
+AUTH_USER_MODEL = "core.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -124,7 +130,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 AUTHENTICATION_BACKENDS = [
     # Refuses logins while a username + address pair is locked out, then Django's backend.
-    "pess_tracker.security.LockoutBackend",
+    "core.security.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -173,7 +179,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "pess_tracker.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
 AXES_VERBOSE = False
 # Number of reverse proxies in front of gunicorn whose X-Forwarded-For we trust (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -1,7 +1,7 @@
 """Build a report: the tables and charts the page shows and the exports write, cell for cell.
 
 A report is plain data (tables of typed columns and rows), so the page, the CSV and the XLSX
-render the same figures. Every figure comes from pess_tracker.indicators (the one definition);
+render the same figures. Every figure comes from indicators.figures (the one definition);
 the number of queries is fixed by the filters, not by the amount of data.
 """
 
@@ -13,10 +13,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from municipalities.models import MunicipalPlan, PessPhase, PlanStage, TerritorialOffice
-from pess_tracker import indicators, periods
-from pess_tracker.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup
-from pess_tracker.indicators import IndicatorKey as K
+from geography.models import PessPhase, TerritorialOffice
+from indicators import figures as indicators
+from indicators import periods
+from indicators.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup
+from indicators.figures import IndicatorKey as K
+from municipalities.models import MunicipalPlan, PlanStage
 from reports import charts
 from reports.forms import LEVEL_COLUMN, LINES, ReportFilters
 

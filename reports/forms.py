@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from municipalities.models import Department, Municipality, PessPhase, TerritorialOffice
-from pess_tracker import periods
-from pess_tracker.indicators import IndicatorKey as K
+from geography.models import Department, Municipality, PessPhase, TerritorialOffice
+from indicators import periods
+from indicators.figures import IndicatorKey as K
 
 LEVELS = [
     ("department", _("Nacional, por departamento")),

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from pess_tracker.events import record_export
+from core.events import record_export
 from reports import builder, exports, raw
 from reports.forms import ReportFilterForm
 

@@ -1,9 +1,22 @@
 import pytest
 
-from municipalities.models import Department
-from municipalities.reference_data import load_reference_data
-from pess_tracker.roles import Role
+from core.roles import Role
+from core.scoping import scopes_disabled
+from geography.models import Department
+from geography.reference_data import load_reference_data
 from tests import factories
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _whole_database_view():
+    """Test code reads and writes rows of every office, as a command does (core.scoping).
+
+    Requests made through the test client or the browser still run in their user's scope: the
+    middleware enters it for each request. tests/core/test_scoping_fails_closed.py leaves this
+    fixture's scope to prove that a query outside any scope raises.
+    """
+    with scopes_disabled():
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

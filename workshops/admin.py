@@ -1,8 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin_scoping import ScopedModelAdmin, ScopedTabularInline
 from municipalities.admin import ReviewableAdmin
-from pess_tracker.admin_scoping import ScopedModelAdmin, ScopedTabularInline
 from workshops.models import Attendance, Participant, Workshop
 
 

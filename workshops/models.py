@@ -6,11 +6,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from pess_tracker.disaggregation import AgeGroup, Sex
-from pess_tracker.review import ReviewableModel
-from pess_tracker.scoping import ScopedManager, ScopedQuerySet
-from pess_tracker.text import normalize_name
-from pess_tracker.validators import validate_dui
+from core.scoping import ScopedManager, ScopedQuerySet
+from core.text import normalize_name
+from core.validators import validate_dui
+from indicators.disaggregation import AgeGroup, Sex
+from review.models import ReviewableModel
 
 
 class WorkshopStatus(models.TextChoices):
@@ -53,16 +53,16 @@ class Workshop(ReviewableModel):
     topic = models.CharField(_("tema"), max_length=32, choices=WorkshopTopic.choices)
     audience = models.CharField(_("público"), max_length=32, choices=WorkshopAudience.choices)
     municipality = models.ForeignKey(
-        "municipalities.Municipality", verbose_name=_("municipio"), on_delete=models.PROTECT, related_name="workshops"
+        "geography.Municipality", verbose_name=_("municipio"), on_delete=models.PROTECT, related_name="workshops"
     )
     office = models.ForeignKey(
-        "municipalities.TerritorialOffice",
+        "geography.TerritorialOffice",
         verbose_name=_("oficina"),
         on_delete=models.PROTECT,
         related_name="workshops",
     )
     thematic_table = models.ForeignKey(
-        "municipalities.ThematicTable",
+        "geography.ThematicTable",
         verbose_name=_("mesa temática"),
         on_delete=models.PROTECT,
         null=True,
@@ -123,7 +123,7 @@ class Participant(models.Model):
     birth_year = models.PositiveSmallIntegerField(_("año de nacimiento"), null=True, blank=True)
     dui = models.CharField(_("DUI"), max_length=10, unique=True, null=True, blank=True, validators=[validate_dui])
     institution = models.ForeignKey(
-        "municipalities.Institution",
+        "geography.Institution",
         verbose_name=_("institución"),
         on_delete=models.PROTECT,
         null=True,
@@ -134,7 +134,7 @@ class Participant(models.Model):
     phone = models.CharField(_("teléfono"), max_length=32, blank=True)
     email = models.EmailField(_("correo electrónico"), blank=True)
     municipality = models.ForeignKey(
-        "municipalities.Municipality",
+        "geography.Municipality",
         verbose_name=_("municipio de residencia"),
         on_delete=models.PROTECT,
         null=True,
@@ -142,7 +142,7 @@ class Participant(models.Model):
         related_name="residents",
     )
     office = models.ForeignKey(
-        "municipalities.TerritorialOffice",
+        "geography.TerritorialOffice",
         verbose_name=_("oficina que la registró"),
         on_delete=models.PROTECT,
         related_name="participants",

@@ -19,9 +19,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from pess_tracker import review
-from pess_tracker.querysets import related_aggregate
-from pess_tracker.validators import normalize_dui
+from core.permissions import Action, can, lands_on_field_pages
+from core.querysets import related_aggregate
+from core.scoping import scopes_disabled
+from core.validators import normalize_dui
+from review import services as review
 from workshops import imports, services
 from workshops.forms import ListFilterForm, NewParticipantForm, PasteForm, UploadForm, WorkshopForm
 from workshops.models import Attendance, Participant, Workshop
@@ -45,7 +47,7 @@ def _forbidden(request, message):
 @login_required
 def start(request):
     """Where login lands (LOGIN_REDIRECT_URL): staff go to their workshops, others to the dashboard."""
-    return redirect("workshops:list" if request.user.is_territorial_staff else "home")
+    return redirect("workshops:list" if lands_on_field_pages(request.user) else "home")
 
 
 @login_required
@@ -87,7 +89,7 @@ def workshop_list(request):
 
 
 def _can_create(user) -> bool:
-    return user.office_id is not None and not user.is_national
+    return can(user, Action.CREATE)
 
 
 @login_required
@@ -125,7 +127,7 @@ def _workshop_form(request, workshop):
         else:
             try:
                 saved = services.save_workshop(workshop=candidate, by=request.user)
-            except services.WorkshopsError as exc:
+            except services.DomainError as exc:
                 form.add_error(None, str(exc.message))
             else:
                 messages.success(request, _("Taller guardado."))
@@ -219,7 +221,8 @@ def _participant_for_adding(request):
     if found is None:
         dui = normalize_dui(request.POST.get("dui", ""))
         if dui:
-            found = Participant.objects.filter(pk=pk, dui=dui).first()
+            with scopes_disabled():  # another office's person, reached only with their exact DUI
+                found = Participant.objects.filter(pk=pk, dui=dui).first()
     return found
 
 
@@ -236,7 +239,7 @@ def attendance_add(request, pk):
             attendance, created = services.record_attendance(
                 workshop=workshop, participant=participant, by=request.user
             )
-        except services.WorkshopsError as exc:
+        except services.DomainError as exc:
             messages.error(request, exc.message)
         else:
             if created:
@@ -273,7 +276,7 @@ def attendance_new(request, pk):
             participant, attendance = services.register_and_attend(
                 workshop=workshop, data=data, by=request.user, not_duplicate=d["not_duplicate"]
             )
-        except services.WorkshopsError as exc:
+        except services.DomainError as exc:
             if exc.code == "possible_duplicate":
                 candidates = exc.candidates
             else:
@@ -313,7 +316,7 @@ def attendance_remove(request, pk):
         ):
             removed_id = int(participant_id)
             messages.success(request, _("Asistente quitado de la lista."))
-    except services.WorkshopsError as exc:
+    except services.DomainError as exc:
         messages.error(request, exc.message)
     if request.htmx:
         return _update(request, workshop, removed_id=removed_id)
@@ -327,7 +330,7 @@ def workshop_mark_held(request, pk):
     try:
         services.mark_held(workshop=workshop, by=request.user)
         messages.success(request, _("Taller marcado como realizado."))
-    except services.WorkshopsError as exc:
+    except services.DomainError as exc:
         messages.error(request, exc.message)
     return redirect("workshops:detail", workshop.pk)
 
@@ -339,7 +342,7 @@ def workshop_submit(request, pk):
     try:
         review.submit(record=workshop, by=request.user)
         messages.success(request, _("Taller enviado a revisión."))
-    except review.ReviewError as exc:
+    except review.DomainError as exc:
         messages.error(request, str(exc.message))
     return redirect("workshops:detail", workshop.pk)
 
@@ -369,7 +372,7 @@ def _start_preview(request, workshop, reader):
         return redirect("workshops:detail", workshop.pk)
     try:
         rows = imports.parse_rows(reader())
-    except imports.ImportFileError as exc:
+    except imports.DomainError as exc:
         messages.error(request, exc.message)
         return redirect("workshops:import", workshop.pk)
     rows = imports.classify(rows=rows, workshop=workshop, user=request.user)
@@ -416,7 +419,7 @@ def import_preview(request, pk):
             return redirect("workshops:detail", workshop.pk)
         try:
             result = imports.confirm_import(workshop=workshop, rows=rows, user=request.user)
-        except (imports.ImportFileError, services.WorkshopsError) as exc:
+        except (imports.DomainError, services.DomainError) as exc:
             messages.error(request, exc.message)
         except ValidationError as exc:  # data changed since the preview: nothing was saved
             messages.error(request, _("No se guardó nada: %(e)s") % {"e": "; ".join(exc.messages)})
@@ -480,7 +483,7 @@ def participant_detail(request, pk):
 def participant_merge(request, pk):
     visible = Participant.objects.visible_to(request.user).select_related("institution")
     keep = get_object_or_404(visible, pk=pk)
-    if request.user.is_national and not request.user.is_superuser and request.user.role == "manager":
+    if not can(request.user, Action.MERGE_PEOPLE):
         raise PermissionDenied
     q = request.GET.get("q", "").strip()
     found = services.search_participants(user=request.user, text=q) if q else []
@@ -493,7 +496,7 @@ def participant_merge(request, pk):
     if request.method == "POST" and other is not None:
         try:
             services.merge_participants(keep=keep, remove=other, by=request.user)
-        except services.WorkshopsError as exc:
+        except services.DomainError as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("Registros unidos: las asistencias pasaron a %(name)s.") % {"name": keep})

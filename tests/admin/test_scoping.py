@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from pess_tracker.models import ReviewState, ReviewTransition
-from pess_tracker.review import approve, submit
+from review.models import ReviewState, ReviewTransition
+from review.services import approve, submit
 from tests import factories
 from workshops.models import Workshop
 
@@ -83,7 +83,7 @@ def test_actions_ignore_other_department_records(client, coordinator_y, dept_x_r
     url = reverse("admin:workshops_workshop_changelist")
     client.post(url, {"action": "approve_selected", "_selected_action": [workshop.pk]})
     client.post(url, {"action": "delete_selected", "_selected_action": [workshop.pk], "post": "yes"})
-    queue = reverse("admin:pess_tracker_review_queue")
+    queue = reverse("admin:review_review_queue")
     client.post(queue, {"action": "approve", "selected": [f"workshops.workshop:{workshop.pk}"]})
     client.post(
         queue,
@@ -122,30 +122,30 @@ def test_autocompletes_are_scoped(client, coordinator_y, coordinator_x, staff_a,
 def test_review_transitions_and_users_are_scoped(client, coordinator_x, coordinator_y, staff_a, dept_x_records):
     approve(record=dept_x_records["workshop"], by=coordinator_x)
     client.force_login(coordinator_y)
-    response = client.get(reverse("admin:pess_tracker_reviewtransition_changelist"))
+    response = client.get(reverse("admin:review_reviewtransition_changelist"))
     assert response.context["cl"].result_count == 0
-    response = client.get(reverse("admin:pess_tracker_user_changelist"))
+    response = client.get(reverse("admin:core_user_changelist"))
     assert staff_a.username not in response.content.decode()
     transition = ReviewTransition.objects.first()
     assert client.get(_admin_url(transition)).status_code in (302, 403, 404)
     assert client.get(_admin_url(staff_a)).status_code in (302, 403, 404)
     client.force_login(coordinator_x)
-    response = client.get(reverse("admin:pess_tracker_reviewtransition_changelist"))
+    response = client.get(reverse("admin:review_reviewtransition_changelist"))
     assert response.context["cl"].result_count == ReviewTransition.objects.count()
 
 
 def test_progress_detail_and_closing_of_another_department_are_404(client, coordinator_y, dept_x_records):
     client.force_login(coordinator_y)
     muni = dept_x_records["workshop"].municipality
-    progress = reverse("admin:municipalities_municipalprogress_changelist")
+    progress = reverse("admin:indicators_municipalprogress_changelist")
     response = client.get(progress)
     assert muni.name not in {row.name for row in response.context["cl"].result_list}
-    assert client.get(reverse("admin:municipalities_municipalprogress_change", args=[muni.pk])).status_code == 404
-    close = reverse("admin:municipalities_municipalprogress_close", args=[muni.pk, 2026, 3])
+    assert client.get(reverse("admin:indicators_municipalprogress_change", args=[muni.pk])).status_code == 404
+    close = reverse("admin:indicators_municipalprogress_close", args=[muni.pk, 2026, 3])
     assert client.get(close).status_code == 404
     assert client.post(close).status_code == 404
     closure = factories.closure(muni, dept_x_records["workshop"].created_by or coordinator_y)
-    reopen = reverse("admin:municipalities_municipalprogress_reopen", args=[closure.pk])
+    reopen = reverse("admin:indicators_municipalprogress_reopen", args=[closure.pk])
     assert client.post(reopen, {"reason": "x"}).status_code == 404
     closure.refresh_from_db()
     assert closure.reopened_at is None
@@ -165,10 +165,10 @@ def test_coordinators_only_view_targets(client, coordinator_x, manager):
     muni = factories.pess_municipality(coordinator_x.office)
     target = factories.target(muni)
     client.force_login(coordinator_x)
-    assert client.get(reverse("admin:municipalities_target_changelist")).status_code == 200
+    assert client.get(reverse("admin:indicators_target_changelist")).status_code == 200
     client.post(_admin_url(target), {"year": 2026, "indicator": "workshops_held", "municipality": muni.pk, "value": 99})
     target.refresh_from_db()
     assert target.value == 10
-    assert client.get(reverse("admin:municipalities_target_import")).status_code == 403
+    assert client.get(reverse("admin:indicators_target_import")).status_code == 403
     client.force_login(manager)
-    assert client.get(reverse("admin:municipalities_target_import")).status_code == 200
+    assert client.get(reverse("admin:indicators_target_import")).status_code == 200

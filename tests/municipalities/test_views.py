@@ -3,17 +3,16 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from geography.models import Institution, ThematicTable
 from municipalities.models import (
     FollowUpAction,
-    Institution,
     PlanStage,
     PlanStageChange,
     StageChangeStatus,
     TableMeeting,
     TechnicalAssistance,
-    ThematicTable,
 )
-from pess_tracker.models import ReviewState
+from review.models import ReviewState
 from tests import factories
 from tests.query_counts import queries_for
 

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from pess_tracker import review
-from pess_tracker.disaggregation import AgeGroup, Sex
+from indicators.disaggregation import AgeGroup, Sex
+from review import services as review
 from tests import factories
 from workshops.models import Attendance, Participant, Workshop
 
