@@ -1,6 +1,6 @@
-import datetime
-
 """Write path: attendance is idempotent, duplicates are suspected, merges lose nothing."""
+
+import datetime
 
 import pytest
 
@@ -147,14 +147,26 @@ def test_duplicate_workshop_is_detected_by_normalised_title(office_a):
 def test_an_administrator_creates_a_workshop_for_the_departments_office(office_a, administrator):
     """Administrators may do everything staff may (they have no office: the department's is used)."""
     muni = factories.pess_municipality(office_a)
-    workshop = Workshop(title="Taller de la administración", municipality=muni, start_date=datetime.date(2026, 3, 2))
+    day = datetime.date(2026, 3, 2)
+    workshop = Workshop(
+        title="Taller de la administración",
+        topic="leiv",
+        audience="school",
+        municipality=muni,
+        start_date=day,
+        end_date=day,
+        hours=4,
+    )
     saved = services.save_workshop(workshop=workshop, by=administrator)
     assert saved.office == office_a and saved.created_by == administrator
 
 
 def test_a_manager_cannot_create_a_workshop(office_a, manager):
     muni = factories.pess_municipality(office_a)
-    workshop = Workshop(title="Taller", municipality=muni, start_date=datetime.date(2026, 3, 2))
+    day = datetime.date(2026, 3, 2)
+    workshop = Workshop(
+        title="Taller", topic="leiv", audience="school", municipality=muni, start_date=day, end_date=day, hours=4
+    )
     with pytest.raises(services.DomainError) as exc:
         services.save_workshop(workshop=workshop, by=manager)
     assert exc.value.code == "no_office"
