@@ -79,12 +79,10 @@ def workshop_list(request):
         elif data["view"] == "no_attendance":
             qs = qs.filter(start_date__lte=today).exclude(Exists(Attendance.objects.filter(workshop=OuterRef("pk"))))
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "workshops/workshop_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "can_create": _can_create(request.user)},
+        {"form": form, "page": page, "can_create": _can_create(request.user)},
     )
 
 
