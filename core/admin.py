@@ -1,13 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_scoping import ScopedAdminMixin, ScopedModelAdmin
 from core.models import SecurityEvent, User
 from core.services import sync_user_role_group
-from review.admin_queue import review_queue_view
-from review.models import ReviewTransition
 
 
 @admin.register(User)
@@ -31,30 +28,6 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         sync_user_role_group(obj)
-
-
-@admin.register(ReviewTransition)
-class ReviewTransitionAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    """Read-only log of review steps; scoped to transitions of records the user may see."""
-
-    list_display = ("at", "content_type", "object_id", "from_state", "to_state", "by", "comment")
-    list_filter = ("to_state", "content_type")
-    list_select_related = ("content_type", "by")
-    search_fields = ("comment", "by__username")
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_urls(self):
-        queue = self.admin_site.admin_view(lambda request: review_queue_view(self, request))
-        return [path("cola/", queue, name="review_review_queue"), *super().get_urls()]
 
 
 @admin.register(SecurityEvent)

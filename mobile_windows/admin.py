@@ -3,7 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_scoping import ScopedModelAdmin, ScopedTabularInline
 from mobile_windows.models import MobileWindow, ReachCount, School, WindowSession
-from municipalities.admin import ReviewableAdmin
+from review.admin import ReviewableAdmin
 
 
 @admin.register(School)

@@ -2,56 +2,8 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_scoping import ScopedModelAdmin, ScopedTabularInline
-from geography.models import Department, Institution, Municipality, TerritorialOffice, ThematicTable
-from indicators.models import Target
 from municipalities.models import FollowUpAction, MunicipalPlan, PlanStageChange, TableMeeting, TechnicalAssistance
-from review.admin_queue import ReviewActionsMixin
-from review.models import PeriodClosure
-
-REVIEW_FIELDS = (
-    "review_state",
-    "review_comment",
-    "submitted_at",
-    "reviewed_at",
-    "reviewed_by",
-    "created_by",
-    "review_transitions",
-)
-
-
-class ReviewableAdmin(ReviewActionsMixin, ScopedModelAdmin, SimpleHistoryAdmin):
-    """Shared settings for records under review: review fields are set by the review actions,
-    approve / return are changelist actions, and the change page lists every review transition."""
-
-    readonly_fields = REVIEW_FIELDS
-
-
-@admin.register(Department)
-class DepartmentAdmin(ScopedModelAdmin):
-    list_display = ("code", "iso_code", "name", "zone")
-    search_fields = ("name", "code", "iso_code")
-
-
-@admin.register(Municipality)
-class MunicipalityAdmin(ScopedModelAdmin):
-    list_display = ("code", "name", "department", "municipality_2024", "pess_phase", "pess_entry_date")
-    list_filter = ("pess_phase", "department")
-    list_select_related = ("department",)
-    search_fields = ("name", "code", "municipality_2024")
-
-
-@admin.register(TerritorialOffice)
-class TerritorialOfficeAdmin(ScopedModelAdmin):
-    list_display = ("name", "department", "phone", "email", "named_in_source")
-    list_filter = ("department", "named_in_source")
-    list_select_related = ("department",)
-    search_fields = ("name", "code")
-
-
-@admin.register(ThematicTable)
-class ThematicTableAdmin(ScopedModelAdmin):
-    list_display = ("name", "code")
-    search_fields = ("name", "code")
+from review.admin import ReviewableAdmin
 
 
 class FollowUpActionInline(ScopedTabularInline):
@@ -76,15 +28,6 @@ class FollowUpActionAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
     list_select_related = ("meeting__table", "meeting__municipality")
     search_fields = ("description", "responsible")
     autocomplete_fields = ("meeting",)
-
-
-@admin.register(Institution)
-class InstitutionAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
-    list_display = ("name", "kind", "municipality")
-    list_filter = ("kind", "municipality__department")
-    list_select_related = ("municipality",)
-    search_fields = ("name", "search_name")
-    autocomplete_fields = ("municipality",)
 
 
 @admin.register(TechnicalAssistance)
@@ -120,43 +63,3 @@ class PlanStageChangeAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
     list_select_related = ("plan__municipality", "proposed_by", "decided_by")
     search_fields = ("plan__municipality__name", "note")
     autocomplete_fields = ("plan", "proposed_by", "decided_by")
-
-
-@admin.register(Target)
-class TargetAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
-    """Managers (and administrators) set targets; coordinators only read them (role permissions)."""
-
-    list_display = ("year", "indicator", "municipality", "office", "value")
-    list_filter = ("year", "indicator", "municipality__department", "municipality__pess_phase")
-    list_select_related = ("municipality", "office")
-    search_fields = ("municipality__name", "office__name")
-    autocomplete_fields = ("municipality", "office")
-    change_list_template = "admin/indicators/target/change_list.html"
-
-    def get_urls(self):
-        from indicators.admin_targets import target_urls
-
-        return [*target_urls(self), *super().get_urls()]
-
-
-@admin.register(PeriodClosure)
-class PeriodClosureAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
-    """Closures are made and reopened only from the municipality detail (close / reopen pages),
-    through review.services.close_period / reopen_period: here they are read-only."""
-
-    list_display = ("municipality", "year", "month", "closed_by", "closed_at", "reopened_at", "reopen_reason")
-    list_filter = ("year", "month", "municipality__department")
-    list_select_related = ("municipality", "closed_by", "reopened_by")
-    search_fields = ("municipality__name", "reopen_reason")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-from indicators import admin_progress  # noqa: E402,F401  (registers the progress changelist

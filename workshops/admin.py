@@ -2,7 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_scoping import ScopedModelAdmin, ScopedTabularInline
-from municipalities.admin import ReviewableAdmin
+from review.admin import ReviewableAdmin
 from workshops.models import Attendance, Participant, Workshop
 
 
