@@ -26,7 +26,7 @@ The mix (weights with --mix; a page missing from the build is skipped and said s
                     (htmx POST /talleres/<pk>/asistencia/agregar/). The workshops are a small
                     pool of editable ones (--add-workshops) so that users really do add the same
                     person to the same workshop at the same time.
-  coord_progress    coordinators open the progress changelist        GET /admin/municipalities/municipalprogress/
+  coord_progress    coordinators open the progress changelist        GET /admin/indicators/municipalprogress/
   manager_report    managers open the reports page, national, one year
                                                                      GET /informes/?period=year&year=…
 Weights: --mix staff_list=3,staff_attendance=3,staff_add=2,coord_progress=1,manager_report=1

@@ -267,7 +267,7 @@ def test_login_is_recorded_with_address_and_json_log(client, staff_a, caplog):
 
 def test_refused_access_is_recorded(client, staff_a):
     client.force_login(staff_a)
-    assert client.get("/admin/pess_tracker/user/").status_code == 302  # not admin staff: to admin login
+    assert client.get("/admin/core/user/").status_code == 302  # not admin staff: to admin login
     client.get("/no-existe/")
     event = SecurityEvent.objects.get(kind=SecurityEventKind.ACCESS_REFUSED, user=staff_a)
     assert event.details == {"status": 404, "method": "GET"}
