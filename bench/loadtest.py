@@ -533,4 +533,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from core.scoping import scopes_disabled
+
+    with scopes_disabled():  # the driver reads the database as the whole installation
+        sys.exit(main())
