@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.models import User
+from core.widgets import DateInput
 from geography.models import Institution, InstitutionKind, Municipality
-from mobile_windows.forms import DateInput
 from municipalities.models import FollowUpAction, MunicipalPlan, PlanStage, TableMeeting, TechnicalAssistance
 
 
