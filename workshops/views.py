@@ -83,7 +83,12 @@ def workshop_list(request):
     return render(
         request,
         "workshops/workshop_list.html",
-        {"form": form, "page": page, "can_create": _can_create(request.user)},
+        {
+            "form": form,
+            "page": page,
+            "can_create": _can_create(request.user),
+            "own_workshops": lands_on_field_pages(request.user),
+        },
     )
 
 
