@@ -32,6 +32,8 @@ class Action(StrEnum):
 
 WRITERS = frozenset({Role.STAFF, Role.COORDINATOR, Role.ADMINISTRATOR})
 REVIEWERS = frozenset({Role.COORDINATOR, Role.ADMINISTRATOR})
+# The people of an office who do its field work (e.g. listed as present at a thematic-table meeting).
+FIELD_TEAM = frozenset({Role.STAFF, Role.COORDINATOR})
 
 # role × action: the actions each role may take at all (scope and record state narrow them further).
 TABLE: dict[str, frozenset[Action]] = {
@@ -53,7 +55,9 @@ TABLE: dict[str, frozenset[Action]] = {
 }
 
 # Actions whose role needs an office (staff and coordinators act for their office).
-NEEDS_OFFICE = frozenset({Action.CREATE, Action.EDIT, Action.SUBMIT, Action.REVIEW, Action.CLOSE_PERIOD})
+NEEDS_OFFICE = frozenset(
+    {Action.CREATE, Action.EDIT, Action.SUBMIT, Action.REVIEW, Action.CLOSE_PERIOD, Action.SEE_PERSONAL_DATA}
+)
 
 DENIED_MESSAGES = {
     Action.CREATE: _("Su perfil no permite registrar ni modificar datos."),
@@ -133,6 +137,16 @@ def may_see_personal_data(user) -> bool:
 def needs_admin_site(role: str) -> bool:
     """Coordinators, managers and administrators work in the Django admin."""
     return role in (Role.COORDINATOR, Role.MANAGER, Role.ADMINISTRATOR)
+
+
+def django_flags(role: str) -> dict[str, bool]:
+    """The Django flags a role needs: the admin site (is_staff); every permission (administrators)."""
+    return {"is_staff": needs_admin_site(role), "is_superuser": role == Role.ADMINISTRATOR}
+
+
+def needs_two_factor(user) -> bool:
+    """Those who work in the admin (coordinators, managers, administrators) use a second factor."""
+    return needs_admin_site(role_of(user))
 
 
 def lands_on_field_pages(user) -> bool:

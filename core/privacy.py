@@ -17,31 +17,23 @@ The check is done in Python on already loaded fields (no query), so it is safe i
 long as the queryset was scoped with `visible_to(user)` and selects `office` (for coordinators).
 """
 
-from core.roles import Role
+from core.permissions import may_see_personal_data
+from core.scoping import loaded_in_scope
 
 MASK = "•"
 
 
 def role_may_see_personal_data(user) -> bool:
-    """The role rule: staff and coordinators (within their scope) and administrators; never managers."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser or user.role == Role.ADMINISTRATOR:
-        return True
-    return user.role in (Role.STAFF, Role.COORDINATOR) and user.office_id is not None
+    """The role rule (core.permissions): staff and coordinators of an office, and administrators; never managers."""
+    return may_see_personal_data(user)
 
 
 def can_see_personal_data(user, participant) -> bool:
-    """Whether `user` may see `participant`'s DUI and contact details."""
+    """Whether `user` may see `participant`'s DUI and contact details: the role rule, and the
+    participant in the user's scope (their office for staff, their department for coordinators)."""
     if participant is None or not role_may_see_personal_data(user):
         return False
-    if user.is_superuser or user.role == Role.ADMINISTRATOR:
-        return True
-    if user.role == Role.STAFF:
-        return participant.office_id == user.office_id
-    if user.role == Role.COORDINATOR:
-        return participant.office.department_id == user.office.department_id
-    return False
+    return loaded_in_scope(user, participant)
 
 
 def masked(value) -> str:

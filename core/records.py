@@ -51,7 +51,9 @@ class RecordFormView(LoginRequiredMixin, View):
     date_field: str | None = "date"  # a new record starts dated today
     query_initial: dict = {}  # {form field: GET parameter} to preselect, e.g. {"municipality": "municipio"}
     denied_message = _("No puede modificar este registro.")
+    create_denied_message = None  # a refused create, when it says something else than denied_message
     saved_message = _("Registro guardado.")
+    created_message = None  # a saved create, when it says something else than saved_message
 
     def get_queryset(self):
         return self.model.objects.visible_to(self.request.user).select_related(*self.select_related)
@@ -89,9 +91,21 @@ class RecordFormView(LoginRequiredMixin, View):
             return can(user, Action.CREATE)
         return can(user, Action.EDIT, self.object)
 
+    def refused_url(self) -> str:
+        """Where a refused user goes: the record, or the list for a refused create."""
+        return self.object.get_absolute_url() if self.object is not None else self.list_url
+
     def refused(self):
-        messages.error(self.request, self.denied_message)
-        return redirect(self.object.get_absolute_url() if self.object is not None else self.list_url)
+        creating = self.object is None and self.create_denied_message is not None
+        messages.error(self.request, self.create_denied_message if creating else self.denied_message)
+        return redirect(self.refused_url())
+
+    def success_message(self, saved) -> str:
+        created = self.object is None and self.created_message is not None
+        return self.created_message if created else self.saved_message
+
+    def success_url(self, saved) -> str:
+        return saved.get_absolute_url()
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -100,12 +114,14 @@ class RecordFormView(LoginRequiredMixin, View):
         if not self.allowed():
             return self.refused()
         form = self.get_form()
+        self.error = None  # the DomainError of a refused save, for get_context_data
         if request.method == "POST" and form.is_valid():
             try:
                 saved = self.save(form, self.object)
             except DomainError as exc:
+                self.error = exc
                 apply_error(form, exc)
             else:
-                messages.success(request, self.saved_message)
-                return redirect_to(request, saved.get_absolute_url())
+                messages.success(request, self.success_message(saved))
+                return redirect_to(request, self.success_url(saved))
         return render(request, self.template_name, self.get_context_data(form=form))

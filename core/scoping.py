@@ -86,6 +86,30 @@ def scope_q(model, user) -> Q | None:
     return Q(**{department_path: user.office.department_id})
 
 
+def loaded_in_scope(user, obj) -> bool:
+    """May `user` see `obj`? Answered from the fields already loaded (no query for office and
+    department paths, so it is safe in list rows whose queryset selected the path)."""
+    q = scope_q(type(obj), user)
+    if q is None:
+        return True
+    if getattr(type(obj), "scope_q_for", None) is not None or not user.is_active or user.office_id is None:
+        with scopes_disabled():  # the filter is the user's own scope, stated explicitly
+            return type(obj)._base_manager.filter(q, pk=obj.pk).exists()
+    office_path = getattr(obj, "SCOPE_OFFICE", None)
+    if user.is_territorial_staff and office_path:
+        return _loaded_id(obj, office_path) == user.office_id
+    return _loaded_id(obj, obj.SCOPE_DEPARTMENT) == user.office.department_id
+
+
+def _loaded_id(obj, path: str):
+    *parts, last = path.split("__")
+    for part in parts:
+        obj = getattr(obj, part)
+        if obj is None:
+            return None
+    return getattr(obj, f"{last}_id")
+
+
 class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Narrow to what `user` may see (explicit; the active scope applies in any case)."""

@@ -18,13 +18,12 @@ from django.utils.http import urlencode
 
 from core.events import client_ip, record
 from core.models import SecurityEventKind
-from core.roles import Role
+from core.permissions import needs_two_factor
 
 __all__ = ["client_ip"]
 
 LOGIN_AT_SESSION_KEY = "_pess_login_at"
 HAS_OTP_SESSION_KEY = "_pess_has_otp_device"
-TWO_FACTOR_ROLES = (Role.COORDINATOR, Role.MANAGER, Role.ADMINISTRATOR)
 
 # URL names a signed-in but not yet verified user may still open.
 TWO_FACTOR_EXEMPT_URL_NAMES = {
@@ -56,7 +55,7 @@ class LockoutBackend(AxesStandaloneBackend):
 
 def requires_two_factor(user) -> bool:
     """Coordinators, managers and administrators must use 2FA when REQUIRE_2FA is on."""
-    return bool(settings.REQUIRE_2FA) and (user.is_superuser or user.role in TWO_FACTOR_ROLES)
+    return bool(settings.REQUIRE_2FA) and needs_two_factor(user)
 
 
 def has_otp_device(request) -> bool:

@@ -4,7 +4,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from core.models import User
-from core.roles import ROLE_GROUPS, Role
+from core.permissions import django_flags
+from core.roles import ROLE_GROUPS
 
 
 @transaction.atomic
@@ -15,14 +16,9 @@ def sync_user_role_group(user: User) -> None:
     group = Group.objects.filter(name=ROLE_GROUPS[user.role]).first()
     if group is not None:
         user.groups.add(group)
-    needs_admin = user.role in (Role.COORDINATOR, Role.MANAGER, Role.ADMINISTRATOR)
-    updates = []
-    if needs_admin and not user.is_staff:
-        user.is_staff = True
-        updates.append("is_staff")
-    if user.role == Role.ADMINISTRATOR and not user.is_superuser:
-        user.is_superuser = True
-        updates.append("is_superuser")
+    updates = [flag for flag, needed in django_flags(user.role).items() if needed and not getattr(user, flag)]
+    for flag in updates:
+        setattr(user, flag, True)
     if updates:
         user.save(update_fields=updates)
 

@@ -19,6 +19,13 @@ def office_for(user, municipality) -> TerritorialOffice:
     return office
 
 
+def office_fields(user, record, municipality) -> dict:
+    """{"office": ...} when `record` (new, or moving to another municipality) needs its office set."""
+    if record.pk is not None and record.municipality_id == municipality.pk:
+        return {}
+    return {"office": office_for(user, municipality)}
+
+
 def check_municipality_in_scope(user, municipality, field: str = "municipality") -> None:
     """Staff may only pick municipalities of their office's department."""
     q = scope_q(Municipality, user)

@@ -1,9 +1,10 @@
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.querysets import related_aggregate
 from core.scoping import ScopedManager, ScopedQuerySet
 from indicators.disaggregation import AgeGroup, Sex
 from review.models import ReviewableModel
@@ -40,6 +41,16 @@ class WindowStatus(models.TextChoices):
     REMOVED = "removed", _("Retirada")
 
 
+class MobileWindowQuerySet(ScopedQuerySet):
+    def with_totals(self):
+        """Sessions and people per window as correlated subqueries: no GROUP BY over the whole list,
+        so the paginator's COUNT stays cheap (Django drops unused subquery annotations from it)."""
+        return self.annotate(
+            session_count=related_aggregate(WindowSession.objects.all(), "window"),
+            people=related_aggregate(ReachCount.objects.all(), "session__window", Sum("count")),
+        )
+
+
 class MobileWindow(ReviewableModel):
     """A mobile rights-dissemination window installed at a school (or another site)."""
 
@@ -66,6 +77,7 @@ class MobileWindow(ReviewableModel):
 
     SCOPE_OFFICE = "office"
     SCOPE_DEPARTMENT = "office__department"
+    objects = ScopedManager.from_queryset(MobileWindowQuerySet)()
     history = HistoricalRecords()
 
     class Meta:
@@ -93,6 +105,15 @@ class MobileWindow(ReviewableModel):
 class WindowSessionQuerySet(ScopedQuerySet):
     def in_period(self, start, end):
         return self.filter(date__gte=start, date__lte=end)
+
+    def with_people(self):
+        """People reached per session, summed in the database (one subquery each, no per-row query)."""
+        cells = ReachCount.objects.all()
+        return self.annotate(
+            people=related_aggregate(cells, "session", Sum("count")),
+            women=related_aggregate(cells.filter(sex=Sex.FEMALE), "session", Sum("count")),
+            men=related_aggregate(cells.filter(sex=Sex.MALE), "session", Sum("count")),
+        )
 
 
 class WindowSession(ReviewableModel):

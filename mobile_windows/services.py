@@ -7,13 +7,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import DomainError, full_clean_or_raise
+from core.errors import DomainError, assign_and_save
 from core.permissions import Action, require
 from geography.models import Municipality
-from geography.services import check_municipality_in_scope, office_for
+from geography.services import check_municipality_in_scope, office_fields
 from indicators.disaggregation import GRID_AGE_GROUPS, GRID_SEXES
 from mobile_windows.models import MobileWindow, ReachCount, School, WindowSession, WindowStatus
-from review.services import check_editable
+from review.services import check_editable, save_record
 
 # Refused writes on schools, windows and sessions: the same error type as the shared checks raise.
 
@@ -23,13 +23,15 @@ def create_school(*, by, mined_code: str, name: str, municipality: Municipality,
     """Register a prioritised school in a municipality of the user's department."""
     require(by, Action.CREATE)
     check_municipality_in_scope(by, municipality)
-    school = School(mined_code=mined_code.strip(), name=name.strip(), municipality=municipality, address=address)
-    if School.objects.filter(mined_code=school.mined_code).exists():
+    mined_code = mined_code.strip()
+    if School.objects.filter(mined_code=mined_code).exists():
         raise DomainError(
             "duplicate_mined_code", _("Ya existe un centro escolar con ese código MINED."), field="mined_code"
         )
-    full_clean_or_raise(school)
-    school.save()
+    school = School()
+    assign_and_save(
+        school, {"mined_code": mined_code, "name": name.strip(), "municipality": municipality, "address": address}
+    )
     return school
 
 
@@ -71,18 +73,19 @@ def save_window(
         raise DomainError(
             "removed_on_required", _("Indique la fecha en que se retiró la ventanilla."), field="removed_on"
         )
-    if window is None:
-        window = MobileWindow(created_by=by, office=office_for(by, municipality))
-    elif window.municipality_id != municipality.pk:
-        window.office = office_for(by, municipality)
-    window.school = school
-    window.site_name = site_name.strip()
-    window.municipality = municipality
-    window.installed_on = installed_on
-    window.removed_on = removed_on
-    window.status = status
-    full_clean_or_raise(window, exclude=["created_by", "reviewed_by"])
-    window.save()
+    window = window or MobileWindow(created_by=by)
+    save_record(
+        window,
+        {
+            **office_fields(by, window, municipality),
+            "school": school,
+            "site_name": site_name.strip(),
+            "municipality": municipality,
+            "installed_on": installed_on,
+            "removed_on": removed_on,
+            "status": status,
+        },
+    )
     return window
 
 
@@ -144,19 +147,21 @@ def save_session(
         raise DomainError("window_removed", _("La ventanilla ya estaba retirada en esa fecha."), field="date")
     if window.status == WindowStatus.REMOVED and window.removed_on is None:
         raise DomainError("window_removed", _("La ventanilla está retirada."), field="date")
-    if session is None:
-        session = WindowSession(window=window, created_by=by)
-    session.date = date
-    session.hours = hours
-    session.topic_leiv_rights = topic_leiv_rights
-    session.topic_violence_types = topic_violence_types
-    session.topic_where_to_seek_help = topic_where_to_seek_help
-    session.topic_other = topic_other.strip()
-    session.materials_handed_out = materials_handed_out
-    session.referrals = referrals
-    session.notes = notes
-    full_clean_or_raise(session, exclude=["created_by", "reviewed_by"])
-    session.save()
+    session = session or WindowSession(window=window, created_by=by)
+    save_record(
+        session,
+        {
+            "date": date,
+            "hours": hours,
+            "topic_leiv_rights": topic_leiv_rights,
+            "topic_violence_types": topic_violence_types,
+            "topic_where_to_seek_help": topic_where_to_seek_help,
+            "topic_other": topic_other.strip(),
+            "materials_handed_out": materials_handed_out,
+            "referrals": referrals,
+            "notes": notes,
+        },
+    )
     # Cell by cell (at most 15 rows) so that every change lands in the audit history.
     existing = {(rc.sex, rc.age_group): rc for rc in session.reach_counts.all()}
     for cell in grid_cells():

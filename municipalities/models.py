@@ -1,14 +1,26 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.scoping import ScopedManager
+from core.scoping import ScopedManager, ScopedQuerySet
 from geography.models import Institution, Municipality, TerritorialOffice, ThematicTable
 from review.models import ReviewableModel
+
+
+class TableMeetingQuerySet(ScopedQuerySet):
+    def with_action_counts(self):
+        """`action_count` and `open_actions` (pending or in progress) per meeting."""
+        open_statuses = [FollowUpStatus.PENDING, FollowUpStatus.IN_PROGRESS]
+        return self.annotate(
+            action_count=Count("follow_up_actions", distinct=True),
+            open_actions=Count(
+                "follow_up_actions", filter=Q(follow_up_actions__status__in=open_statuses), distinct=True
+            ),
+        )
 
 
 class TableMeeting(ReviewableModel):
@@ -30,6 +42,7 @@ class TableMeeting(ReviewableModel):
 
     SCOPE_OFFICE = "office"
     SCOPE_DEPARTMENT = "office__department"
+    objects = ScopedManager.from_queryset(TableMeetingQuerySet)()
     history = HistoricalRecords(m2m_fields=[isdemu_participants])
 
     class Meta:

@@ -7,12 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import DomainError, full_clean_or_raise
+from core.errors import DomainError, assign_and_save
 from core.models import User
 from core.permissions import Action, require
 from core.text import normalize_name
 from geography.models import Institution, Municipality, ThematicTable
-from geography.services import check_municipality_in_scope, office_for
+from geography.services import check_municipality_in_scope, office_fields, office_for
 from municipalities.models import (
     FollowUpAction,
     FollowUpStatus,
@@ -23,7 +23,7 @@ from municipalities.models import (
     TableMeeting,
     TechnicalAssistance,
 )
-from review.services import check_editable
+from review.services import check_editable, save_record
 
 
 def _check_future(date: datetime.date, field: str = "date"):
@@ -52,7 +52,6 @@ def save_meeting(
         check_editable(meeting, by)
     check_municipality_in_scope(by, municipality)
     _check_future(date)
-    office = office_for(by, municipality)
     participants = list(isdemu_participants)
     if any(p.office_id is None or p.office.department_id != municipality.department_id for p in participants):
         raise DomainError(
@@ -60,17 +59,18 @@ def save_meeting(
             _("El personal presente debe pertenecer a la oficina del departamento."),
             field="isdemu_participants",
         )
-    if meeting is None:
-        meeting = TableMeeting(created_by=by, office=office)
-    elif meeting.municipality_id != municipality.pk:
-        meeting.office = office
-    meeting.municipality = municipality
-    meeting.table = table
-    meeting.date = date
-    meeting.agreements = agreements
-    meeting.follow_up = follow_up
-    full_clean_or_raise(meeting, exclude=["created_by", "reviewed_by"])
-    meeting.save()
+    meeting = meeting or TableMeeting(created_by=by)
+    save_record(
+        meeting,
+        {
+            **office_fields(by, meeting, municipality),
+            "municipality": municipality,
+            "table": table,
+            "date": date,
+            "agreements": agreements,
+            "follow_up": follow_up,
+        },
+    )
     meeting.isdemu_participants.set(participants)
     return meeting
 
@@ -92,10 +92,10 @@ def add_follow_up_action(
         raise DomainError(
             "due_before_meeting", _("La fecha límite no puede ser anterior a la reunión."), field="due_date"
         )
-    action = FollowUpAction(meeting=meeting, description=description.strip(), responsible=responsible.strip())
-    action.due_date = due_date
-    full_clean_or_raise(action)
-    action.save()
+    action = FollowUpAction(meeting=meeting)
+    assign_and_save(
+        action, {"description": description.strip(), "responsible": responsible.strip(), "due_date": due_date}
+    )
     return action
 
 
@@ -128,10 +128,10 @@ def get_or_create_institution(
     existing = Institution.objects.filter(search_name=normalize_name(name), municipality=municipality).first()
     if existing is not None:
         return existing, False
-    institution = Institution(name=name, kind=kind, municipality=municipality)
-    institution.search_name = normalize_name(name)
-    full_clean_or_raise(institution)
-    institution.save()
+    institution = Institution()
+    assign_and_save(
+        institution, {"name": name, "kind": kind, "municipality": municipality, "search_name": normalize_name(name)}
+    )
     return institution, True
 
 
@@ -155,19 +155,19 @@ def save_assistance(
     _check_future(date)
     if hours is None or hours <= 0:
         raise DomainError("hours_not_positive", _("Las horas deben ser mayores que cero."), field="hours")
-    office = office_for(by, municipality)
-    if assistance is None:
-        assistance = TechnicalAssistance(created_by=by, office=office)
-    elif assistance.municipality_id != municipality.pk:
-        assistance.office = office
-    assistance.institution = institution
-    assistance.municipality = municipality
-    assistance.date = date
-    assistance.topic = topic
-    assistance.hours = hours
-    assistance.outcome = outcome
-    full_clean_or_raise(assistance, exclude=["created_by", "reviewed_by"])
-    assistance.save()
+    assistance = assistance or TechnicalAssistance(created_by=by)
+    save_record(
+        assistance,
+        {
+            **office_fields(by, assistance, municipality),
+            "institution": institution,
+            "municipality": municipality,
+            "date": date,
+            "topic": topic,
+            "hours": hours,
+            "outcome": outcome,
+        },
+    )
     return assistance
 
 
@@ -196,9 +196,7 @@ def save_plan(
         plan = MunicipalPlan(municipality=municipality, office=office_for(by, municipality), created_by=by)
     else:
         check_editable(plan, by)
-    plan.gender_actions = gender_actions
-    full_clean_or_raise(plan, exclude=["created_by", "reviewed_by"])
-    plan.save()
+    save_record(plan, {"gender_actions": gender_actions})
     return plan
 
 
@@ -230,9 +228,16 @@ def propose_stage_change(
     )
 
 
+NOT_REVIEWER = _("Solo la coordinación departamental confirma cambios de etapa.")
+
+
 def _decidable(change: PlanStageChange, by: User) -> PlanStageChange:
-    if not (by.is_superuser or by.role == "admin" or by.is_coordinator):
-        raise DomainError("not_reviewer", _("Solo la coordinación departamental confirma cambios de etapa."))
+    require(
+        by,
+        Action.REVIEW,
+        code="not_reviewer",
+        message=_("Solo la coordinación departamental confirma cambios de etapa."),
+    )
     locked = PlanStageChange.objects.visible_to(by).select_for_update().filter(pk=change.pk).first()
     if locked is None:
         raise DomainError("not_allowed", _("El plan no pertenece a su departamento."))

@@ -6,18 +6,20 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.permissions import Action, can
 from core.permissions import is_writer as can_write
 from core.querysets import related_aggregate
-from core.records import apply_error, page_of
+from core.records import RecordFormView, apply_error, page_of
+from core.text import normalize_name
 from geography.models import Institution, Municipality, TerritorialOffice, ThematicTable
 from indicators import figures as indicators
 from indicators import periods
 from indicators.figures import IndicatorKey
 from mobile_windows.models import MobileWindow, WindowSession
-from mobile_windows.views import sessions_with_people, windows_with_totals
 from municipalities import services
 from municipalities.forms import AssistanceForm, FollowUpActionForm, MeetingForm, PlanForm, StageChangeForm
 from municipalities.models import (
@@ -30,7 +32,7 @@ from municipalities.models import (
     TechnicalAssistance,
 )
 from review.services import can_edit
-from review.views import submit_for_review
+from review.views import submit_view
 from workshops.models import Workshop
 
 # The figures shown per municipality (index and municipality page), in display order.
@@ -121,23 +123,25 @@ def municipality_detail(request, pk):
         Workshop.objects.visible_to(user).filter(municipality=municipality).order_by("-start_date", "-pk")[:RECENT]
     )
     sessions = list(
-        sessions_with_people(
-            WindowSession.objects.visible_to(user)
-            .filter(window__municipality=municipality)
-            .select_related("window__school")
-        )[:RECENT]
+        WindowSession.objects.visible_to(user)
+        .filter(window__municipality=municipality)
+        .select_related("window__school")
+        .with_people()[:RECENT]
     )
     windows = list(
-        windows_with_totals(
-            MobileWindow.objects.visible_to(user).filter(municipality=municipality).select_related("school")
-        )
+        MobileWindow.objects.visible_to(user)
+        .filter(municipality=municipality)
+        .select_related("school")
+        .with_totals()
         .exclude(status="removed")
         .order_by("-installed_on", "-pk")[:RECENT]
     )
     meetings = list(
-        _meetings_with_actions(
-            TableMeeting.objects.visible_to(user).filter(municipality=municipality).select_related("table")
-        ).order_by("-date", "-pk")[:RECENT]
+        TableMeeting.objects.visible_to(user)
+        .filter(municipality=municipality)
+        .select_related("table")
+        .with_action_counts()
+        .order_by("-date", "-pk")[:RECENT]
     )
     per_table = (
         TableMeeting.objects.visible_to(user)
@@ -174,22 +178,14 @@ def municipality_detail(request, pk):
 # --- Thematic-table meetings --------------------------------------------------------------
 
 
-def _meetings_with_actions(queryset):
-    return queryset.annotate(
-        action_count=Count("follow_up_actions", distinct=True),
-        open_actions=Count(
-            "follow_up_actions",
-            filter=Q(follow_up_actions__status__in=[FollowUpStatus.PENDING, FollowUpStatus.IN_PROGRESS]),
-            distinct=True,
-        ),
-    )
-
-
 @login_required
 def meeting_list(request):
-    meetings = _meetings_with_actions(
-        TableMeeting.objects.visible_to(request.user).select_related("municipality", "table")
-    ).order_by("-date", "-pk")
+    meetings = (
+        TableMeeting.objects.visible_to(request.user)
+        .select_related("municipality", "table")
+        .with_action_counts()
+        .order_by("-date", "-pk")
+    )
     meetings, municipality_id = _municipality_filter(request, meetings)
     table = request.GET.get("mesa", "")
     if table.isdigit():
@@ -207,33 +203,21 @@ def meeting_list(request):
     )
 
 
-def _meeting_form_view(request, meeting=None):
-    if not can_write(request.user) or (meeting is not None and not can_edit(meeting, request.user)):
-        messages.error(request, _("No puede modificar esta reunión."))
-        return redirect(meeting.get_absolute_url() if meeting else "municipalities:meeting_list")
-    initial = {} if meeting is not None else {"date": periods.today()}
-    if meeting is None and request.GET.get("municipio", "").isdigit():
-        initial["municipality"] = request.GET["municipio"]
-    form = MeetingForm(request.POST or None, instance=meeting, initial=initial, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.save_meeting(by=request.user, meeting=meeting, **form.cleaned_data)
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("Reunión guardada."))
-            return redirect(saved.get_absolute_url())
-    return render(request, "municipalities/meeting_form.html", {"form": form, "meeting": meeting})
+class MeetingFormView(RecordFormView):
+    model = TableMeeting
+    form_class = MeetingForm
+    template_name = "municipalities/meeting_form.html"
+    context_object_name = "meeting"
+    list_url = "municipalities:meeting_list"
+    query_initial = {"municipality": "municipio"}
+    denied_message = gettext_lazy("No puede modificar esta reunión.")
+    saved_message = gettext_lazy("Reunión guardada.")
+
+    def save(self, form, record):
+        return services.save_meeting(by=self.request.user, meeting=record, **form.cleaned_data)
 
 
-@login_required
-def meeting_create(request):
-    return _meeting_form_view(request)
-
-
-@login_required
-def meeting_update(request, pk):
-    return _meeting_form_view(request, get_object_or_404(TableMeeting.objects.visible_to(request.user), pk=pk))
+meeting_create = meeting_update = MeetingFormView.as_view()
 
 
 @login_required
@@ -256,10 +240,7 @@ def meeting_detail(request, pk, action_form=None):
     )
 
 
-@login_required
-@require_POST
-def meeting_submit(request, pk):
-    return submit_for_review(request, get_object_or_404(TableMeeting.objects.visible_to(request.user), pk=pk))
+meeting_submit = submit_view(TableMeeting)
 
 
 @login_required
@@ -305,44 +286,31 @@ def assistance_list(request):
     )
 
 
-def _assistance_form_view(request, assistance=None):
-    if not can_write(request.user) or (assistance is not None and not can_edit(assistance, request.user)):
-        messages.error(request, _("No puede modificar esta asistencia técnica."))
-        return redirect(assistance.get_absolute_url() if assistance else "municipalities:assistance_list")
-    initial = {} if assistance is not None else {"date": periods.today()}
-    if assistance is None and request.GET.get("municipio", "").isdigit():
-        initial["municipality"] = request.GET["municipio"]
-    if assistance is None and request.GET.get("institucion", "").isdigit():
-        initial["institution"] = request.GET["institucion"]
-    form = AssistanceForm(request.POST or None, instance=assistance, initial=initial, user=request.user)
-    if request.method == "POST" and form.is_valid():
+class AssistanceFormView(RecordFormView):
+    """Technical assistance; an institution missing from the registry is created in the same transaction."""
+
+    model = TechnicalAssistance
+    form_class = AssistanceForm
+    template_name = "municipalities/assistance_form.html"
+    context_object_name = "assistance"
+    list_url = "municipalities:assistance_list"
+    query_initial = {"municipality": "municipio", "institution": "institucion"}
+    denied_message = gettext_lazy("No puede modificar esta asistencia técnica.")
+    saved_message = gettext_lazy("Asistencia técnica guardada.")
+
+    @transaction.atomic
+    def save(self, form, record):
         data = dict(form.cleaned_data)
         new_name = data.pop("new_institution_name", "")
         new_kind = data.pop("new_institution_kind")
-        try:
-            with transaction.atomic():
-                if not data.get("institution"):
-                    data["institution"], _created = services.get_or_create_institution(
-                        by=request.user, name=new_name, kind=new_kind, municipality=data["municipality"]
-                    )
-                saved = services.save_assistance(by=request.user, assistance=assistance, **data)
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("Asistencia técnica guardada."))
-            return redirect(saved.get_absolute_url())
-    return render(request, "municipalities/assistance_form.html", {"form": form, "assistance": assistance})
+        if not data.get("institution"):
+            data["institution"], _created = services.get_or_create_institution(
+                by=self.request.user, name=new_name, kind=new_kind, municipality=data["municipality"]
+            )
+        return services.save_assistance(by=self.request.user, assistance=record, **data)
 
 
-@login_required
-def assistance_create(request):
-    return _assistance_form_view(request)
-
-
-@login_required
-def assistance_update(request, pk):
-    record = get_object_or_404(TechnicalAssistance.objects.visible_to(request.user), pk=pk)
-    return _assistance_form_view(request, record)
+assistance_create = assistance_update = AssistanceFormView.as_view()
 
 
 @login_required
@@ -358,10 +326,7 @@ def assistance_detail(request, pk):
     )
 
 
-@login_required
-@require_POST
-def assistance_submit(request, pk):
-    return submit_for_review(request, get_object_or_404(TechnicalAssistance.objects.visible_to(request.user), pk=pk))
+assistance_submit = submit_view(TechnicalAssistance)
 
 
 def _visible_assistance_count(user):
@@ -370,8 +335,6 @@ def _visible_assistance_count(user):
 
 @login_required
 def institution_list(request):
-    from core.text import normalize_name
-
     query = request.GET.get("q", "").strip()
     institutions = (
         Institution.objects.visible_to(request.user)
@@ -427,42 +390,28 @@ def plan_list(request):
     )
 
 
-@login_required
-def plan_create(request):
-    if not can_write(request.user):
-        messages.error(request, _("Su perfil no permite registrar datos."))
-        return redirect("municipalities:plan_list")
-    initial = {}
-    if request.GET.get("municipio", "").isdigit():
-        initial["municipality"] = request.GET["municipio"]
-    form = PlanForm(request.POST or None, initial=initial, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            plan = services.save_plan(by=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("Plan registrado."))
-            return redirect(plan.get_absolute_url())
-    return render(request, "municipalities/plan_form.html", {"form": form, "plan": None})
+class PlanFormView(RecordFormView):
+    """Open a municipality's plan, or edit its gender actions (its municipality is fixed once opened)."""
+
+    model = MunicipalPlan
+    form_class = PlanForm
+    template_name = "municipalities/plan_form.html"
+    context_object_name = "plan"
+    select_related = ("municipality",)
+    list_url = "municipalities:plan_list"
+    date_field = None
+    query_initial = {"municipality": "municipio"}
+    denied_message = gettext_lazy("No puede modificar este plan.")
+    create_denied_message = gettext_lazy("Su perfil no permite registrar datos.")
+    saved_message = gettext_lazy("Plan guardado.")
+    created_message = gettext_lazy("Plan registrado.")
+
+    def save(self, form, record):
+        data = form.cleaned_data if record is None else {**form.cleaned_data, "municipality": record.municipality}
+        return services.save_plan(by=self.request.user, plan=record, **data)
 
 
-@login_required
-def plan_update(request, pk):
-    plan = get_object_or_404(MunicipalPlan.objects.visible_to(request.user).select_related("municipality"), pk=pk)
-    if not can_write(request.user) or not can_edit(plan, request.user):
-        messages.error(request, _("No puede modificar este plan."))
-        return redirect(plan.get_absolute_url())
-    form = PlanForm(request.POST or None, instance=plan, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_plan(by=request.user, plan=plan, municipality=plan.municipality, **form.cleaned_data)
-        except DomainError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("Plan guardado."))
-            return redirect(plan.get_absolute_url())
-    return render(request, "municipalities/plan_form.html", {"form": form, "plan": plan})
+plan_create = plan_update = PlanFormView.as_view()
 
 
 @login_required
@@ -482,7 +431,7 @@ def plan_detail(request, pk, stage_form=None):
             "stage_form": stage_form or StageChangeForm(plan=plan, initial={"date": periods.today()}),
             "can_edit": can_edit(plan, user),
             "can_write": can_write(user),
-            "can_decide": user.is_superuser or user.role == "admin" or user.is_coordinator,
+            "can_decide": can(user, Action.REVIEW, plan),
         },
     )
 
@@ -503,10 +452,7 @@ def plan_propose(request, pk):
     return plan_detail(request, pk, stage_form=form)
 
 
-@login_required
-@require_POST
-def plan_submit(request, pk):
-    return submit_for_review(request, get_object_or_404(MunicipalPlan.objects.visible_to(request.user), pk=pk))
+plan_submit = submit_view(MunicipalPlan)
 
 
 def _decide(request, pk, service, done_message):

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import DomainError
+from core.errors import DomainError, assign_and_save
 from core.permissions import Action, can, require
 from review.models import PeriodClosure, ReviewState, ReviewTransition, reviewable_models
 
@@ -24,6 +24,12 @@ def can_edit(record, user) -> bool:
 
 def check_editable(record, by) -> None:
     require(by, Action.EDIT, record, code="locked")
+
+
+def save_record(record, fields: dict) -> None:
+    """`core.errors.assign_and_save` for a reviewable record. Who created and reviewed it is set by
+    the services from the signed-in user, never typed in, so validation skips those (a query each)."""
+    assign_and_save(record, fields, exclude=["created_by", "reviewed_by"])
 
 
 def _transition(record, *, to_state: str, by, comment: str = "") -> ReviewTransition:

@@ -1,14 +1,15 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.querysets import related_aggregate
 from core.scoping import ScopedManager, ScopedQuerySet
 from core.text import normalize_name
-from core.validators import validate_dui
+from core.validators import normalize_dui, validate_dui
 from indicators.disaggregation import AgeGroup, Sex
 from review.models import ReviewableModel
 
@@ -44,6 +45,13 @@ class WorkshopQuerySet(ScopedQuerySet):
 
     def in_period(self, start, end):
         return self.filter(start_date__gte=start, start_date__lte=end)
+
+    def with_attendance_totals(self):
+        """`attendee_count` per workshop, as a correlated subquery (no GROUP BY over the list)."""
+        return self.annotate(attendee_count=related_aggregate(Attendance.objects.all(), "workshop"))
+
+    def without_attendance(self):
+        return self.exclude(Exists(Attendance.objects.filter(workshop=OuterRef("pk"))))
 
 
 class Workshop(ReviewableModel):
@@ -106,10 +114,28 @@ class Workshop(ReviewableModel):
 
 class ParticipantQuerySet(ScopedQuerySet):
     def search(self, text: str):
+        """The one search for people, within this queryset (scope it first with `visible_to`).
+
+        Digits search DUIs: a whole DUI or its start (with or without the hyphen). Anything else
+        searches names, accent- and case-insensitively: every word must appear, and names that
+        start with the text come first. The cross-office exact-DUI rule is
+        `workshops.services.search_participants`, built on this.
+        """
+        text = (text or "").strip()
+        dui = normalize_dui(text)
+        if dui[:1].isdigit():
+            return self.filter(dui__startswith=dui).order_by("dui", "pk")
         key = normalize_name(text)
         if not key:
             return self.none()
-        return self.filter(search_name__contains=key)
+        qs = self
+        for word in key.split(" "):
+            qs = qs.filter(search_name__contains=word)
+        starts_first = Case(When(search_name__startswith=key, then=Value(0)), default=Value(1))
+        return qs.alias(starts_first=starts_first).order_by("starts_first", "search_name", "pk")
+
+    def with_attendance_count(self):
+        return self.annotate(attendance_count=related_aggregate(Attendance.objects.all(), "participant"))
 
 
 class Participant(models.Model):

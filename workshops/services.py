@@ -16,7 +16,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import DomainError
+from core.errors import DomainError, full_clean_or_raise
 from core.permissions import Action, can, require
 from core.scoping import scopes_disabled
 from core.text import edit_distance_at_most_one, normalize_name
@@ -42,8 +42,14 @@ def duplicate_workshops(*, office, title: str, start_date: datetime.date, munici
 
 
 @transaction.atomic
-def save_workshop(*, workshop: Workshop, by) -> Workshop:
-    """Create or update a workshop for the user's office. Locked records are refused."""
+def save_workshop(*, workshop: Workshop, by, not_duplicate: bool = False) -> Workshop:
+    """Create or update a workshop (its fields already set, e.g. by a ModelForm) for the user's
+    office. Locked records are refused.
+
+    Raises DomainError(code="possible_duplicate", candidates=[...]) when the office already has a
+    workshop with the same title, day and municipality, unless the user confirmed it is another
+    one (`not_duplicate`).
+    """
     if workshop.pk is None:
         require(by, Action.CREATE, code="no_office")
         if workshop.municipality_id is not None:
@@ -53,7 +59,21 @@ def save_workshop(*, workshop: Workshop, by) -> Workshop:
     else:
         stored = Workshop.objects.get(pk=workshop.pk)
         require(by, Action.EDIT, stored, code="locked", message=LOCKED)
-    workshop.full_clean()
+    full_clean_or_raise(workshop)
+    if not not_duplicate:
+        duplicates = duplicate_workshops(
+            office=workshop.office,
+            title=workshop.title,
+            start_date=workshop.start_date,
+            municipality=workshop.municipality,
+            exclude_pk=workshop.pk,
+        )
+        if duplicates:
+            raise DomainError(
+                "possible_duplicate",
+                _("Su oficina ya tiene un taller con el mismo título, el mismo día y en el mismo municipio."),
+                candidates=duplicates,
+            )
     workshop.save()
     return workshop
 
@@ -131,30 +151,23 @@ def attendance_totals(workshop: Workshop) -> dict:
 # --- Participants ----------------------------------------------------------------------------
 
 
-def search_participants(*, user, text: str, limit: int = MAX_SUGGESTIONS):
-    """Participants the user may see whose name contains the text, or whose DUI is the text.
+def search_participants(*, user, text: str, limit: int = MAX_SUGGESTIONS) -> list[Participant]:
+    """People to add to an attendance list: `Participant.objects.search` within what the user may
+    see, plus another office's person found by their exact DUI (marked `other_office`).
 
-    Another office's participant is found by exact DUI only (never by name), so a person already
-    registered elsewhere is reused instead of duplicated, without exposing that office's registry.
+    Another office's participant is found by exact DUI only (never by name or part of a DUI), so a
+    person already registered elsewhere is reused instead of duplicated, without exposing that
+    office's registry.
     """
-    text = (text or "").strip()
-    if not text:
-        return []
-    dui = normalize_dui(text)
-    if dui[:1].isdigit():
+    found = list(Participant.objects.visible_to(user).search(text).select_related("institution")[:limit])
+    dui = normalize_dui((text or "").strip())
+    if dui[:1].isdigit() and not any(p.dui == dui for p in found):
         with scopes_disabled():  # an exact DUI finds the person in any office (see docstring)
-            by_dui = list(Participant.objects.filter(dui=dui).select_related("institution")[:1])
-        own = Participant.objects.visible_to(user).filter(dui__startswith=dui).select_related("institution")
-        found = {p.pk: p for p in [*own[:limit], *by_dui]}
-        return list(found.values())[:limit]
-    key = normalize_name(text)
-    qs = Participant.objects.visible_to(user).select_related("institution")
-    starts = list(qs.filter(search_name__startswith=key).order_by("search_name", "pk")[:limit])
-    if len(starts) < limit:
-        seen = [p.pk for p in starts]
-        more = qs.filter(search_name__contains=key).exclude(pk__in=seen).order_by("search_name", "pk")
-        starts += list(more[: limit - len(starts)])
-    return starts
+            by_dui = Participant.objects.filter(dui=dui).select_related("institution").first()
+        if by_dui is not None:
+            by_dui.other_office = True
+            found = [by_dui, *found][:limit]
+    return found
 
 
 def resolve_institution(name: str, municipality) -> Institution | None:
@@ -284,7 +297,7 @@ def register_and_attend(
                 _("Puede que esta persona ya esté registrada. ¿Es la misma persona?"),
                 candidates=same_dui or candidates,
             )
-        participant.full_clean()
+        full_clean_or_raise(participant)
         try:
             with transaction.atomic():
                 participant.save()

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -20,10 +20,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.permissions import Action, can, lands_on_field_pages
-from core.querysets import related_aggregate
+from core.records import RecordFormView
 from core.scoping import scopes_disabled
 from core.validators import normalize_dui
 from review import services as review
+from review.views import submit_view
 from workshops import imports, services
 from workshops.forms import ListFilterForm, NewParticipantForm, PasteForm, UploadForm, WorkshopForm
 from workshops.models import Attendance, Participant, Workshop
@@ -56,7 +57,7 @@ def workshop_list(request):
     qs = (
         Workshop.objects.visible_to(request.user)
         .select_related("municipality", "thematic_table")
-        .annotate(attendee_count=related_aggregate(Attendance.objects.all(), "workshop"))
+        .with_attendance_totals()
         .order_by("-start_date", "-pk")
     )
     if form.is_valid():
@@ -77,12 +78,17 @@ def workshop_list(request):
         elif data["view"] == "recent":
             qs = qs.filter(start_date__lt=today, start_date__gte=today - datetime.timedelta(days=60))
         elif data["view"] == "no_attendance":
-            qs = qs.filter(start_date__lte=today).exclude(Exists(Attendance.objects.filter(workshop=OuterRef("pk"))))
+            qs = qs.filter(start_date__lte=today).without_attendance()
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     return render(
         request,
         "workshops/workshop_list.html",
-        {"form": form, "page": page, "can_create": _can_create(request.user)},
+        {
+            "form": form,
+            "page": page,
+            "can_create": _can_create(request.user),
+            "own_workshops": lands_on_field_pages(request.user),
+        },
     )
 
 
@@ -90,49 +96,33 @@ def _can_create(user) -> bool:
     return can(user, Action.CREATE)
 
 
-@login_required
-def workshop_create(request):
-    if not _can_create(request.user):
-        return _forbidden(request, _("Solo el personal de una oficina territorial puede crear talleres."))
-    return _workshop_form(request, Workshop())
+class WorkshopFormView(RecordFormView):
+    """Create or edit a workshop; a probable duplicate (same title, day and municipality in the
+    office) is shown and saved only once the user ticks `confirm_duplicate`."""
+
+    model = Workshop
+    form_class = WorkshopForm
+    template_name = "workshops/workshop_form.html"
+    context_object_name = "workshop"
+    select_related = ("municipality", "office", "thematic_table")
+    date_field = None
+    saved_message = gettext_lazy("Taller guardado.")
+
+    def refused(self):
+        if self.object is None:
+            return _forbidden(self.request, _("Solo el personal de una oficina territorial puede crear talleres."))
+        return _forbidden(self.request, LOCKED_MESSAGE)
+
+    def save(self, form, record):
+        not_duplicate = form.cleaned_data["confirm_duplicate"]
+        return services.save_workshop(workshop=form.instance, by=self.request.user, not_duplicate=not_duplicate)
+
+    def get_context_data(self, **context) -> dict:
+        duplicates = self.error.candidates if self.error is not None else []
+        return super().get_context_data(duplicates=duplicates, **context)
 
 
-@login_required
-def workshop_edit(request, pk):
-    workshop = _workshop(request, pk)
-    if not review.can_edit(workshop, request.user):
-        return _forbidden(request, LOCKED_MESSAGE)
-    return _workshop_form(request, workshop)
-
-
-def _workshop_form(request, workshop):
-    form = WorkshopForm(request.POST or None, instance=workshop, user=request.user)
-    duplicates = []
-    if request.method == "POST" and form.is_valid():
-        candidate = form.instance
-        duplicates = services.duplicate_workshops(
-            office=request.user.office if candidate.pk is None else candidate.office,
-            title=candidate.title,
-            start_date=candidate.start_date,
-            municipality=candidate.municipality,
-            exclude_pk=candidate.pk,
-        )
-        if duplicates and not form.cleaned_data["confirm_duplicate"]:
-            form.add_error(
-                None,
-                _("Su oficina ya tiene un taller con el mismo título, el mismo día y en el mismo municipio."),
-            )
-        else:
-            try:
-                saved = services.save_workshop(workshop=candidate, by=request.user)
-            except services.DomainError as exc:
-                form.add_error(None, str(exc.message))
-            else:
-                messages.success(request, _("Taller guardado."))
-                return redirect("workshops:detail", saved.pk)
-    return render(
-        request, "workshops/workshop_form.html", {"form": form, "workshop": workshop, "duplicates": duplicates}
-    )
+workshop_create = workshop_edit = WorkshopFormView.as_view()
 
 
 # --- Attendance page -------------------------------------------------------------------------
@@ -333,16 +323,7 @@ def workshop_mark_held(request, pk):
     return redirect("workshops:detail", workshop.pk)
 
 
-@login_required
-@require_POST
-def workshop_submit(request, pk):
-    workshop = _workshop(request, pk)
-    try:
-        review.submit(record=workshop, by=request.user)
-        messages.success(request, _("Taller enviado a revisión."))
-    except review.DomainError as exc:
-        messages.error(request, str(exc.message))
-    return redirect("workshops:detail", workshop.pk)
+workshop_submit = submit_view(Workshop, done_message=gettext_lazy("Taller enviado a revisión."))
 
 
 # --- Paper: sign-in sheet and import ---------------------------------------------------------
@@ -445,12 +426,8 @@ def participant_list(request):
     q = request.GET.get("q", "").strip()
     qs = Participant.objects.visible_to(request.user).select_related("institution", "office")
     if q:
-        key = services.normalize_name(q)
-        dui = normalize_dui(q)
-        qs = qs.filter(Q(search_name__contains=key) | Q(dui=dui))
-    qs = qs.annotate(attendance_count=related_aggregate(Attendance.objects.all(), "participant")).order_by(
-        "search_name", "pk"
-    )
+        qs = qs.search(q)
+    qs = qs.with_attendance_count().order_by("search_name", "pk")
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     return render(request, "workshops/participant_list.html", {"page": page, "q": q})
 
@@ -473,7 +450,12 @@ def participant_detail(request, pk):
     return render(
         request,
         "workshops/participant_detail.html",
-        {"participant": participant, "history": history, "visible_workshops": visible_workshops},
+        {
+            "participant": participant,
+            "history": history,
+            "visible_workshops": visible_workshops,
+            "can_merge": can(request.user, Action.MERGE_PEOPLE),
+        },
     )
 
 
@@ -484,9 +466,8 @@ def participant_merge(request, pk):
     if not can(request.user, Action.MERGE_PEOPLE):
         raise PermissionDenied
     q = request.GET.get("q", "").strip()
-    found = services.search_participants(user=request.user, text=q) if q else []
-    mergeable = set(visible.filter(pk__in=[p.pk for p in found]).values_list("pk", flat=True)) if found else set()
-    candidates = [p for p in found if p.pk in mergeable and p.pk != keep.pk]
+    # Only people the user may see can be merged: the plain search, without the cross-office DUI rule.
+    candidates = list(visible.search(q).exclude(pk=keep.pk)[: services.MAX_SUGGESTIONS]) if q else []
     other = None
     other_pk = request.POST.get("other") or request.GET.get("other")
     if other_pk and str(other_pk).isdigit():

@@ -171,3 +171,33 @@ def test_a_manager_cannot_create_a_workshop(office_a, manager):
         services.save_workshop(workshop=workshop, by=manager)
     assert exc.value.code == "no_office"
     assert not Workshop.objects.filter(title="Taller").exists()
+
+
+def test_the_one_people_search_matches_every_word_and_dui_prefixes(office_a, staff_a):
+    ana = factories.participant(
+        office_a, first_names="Ana María", last_names="Hernández", dui=factories.valid_dui(34567)
+    )
+    maria = factories.participant(office_a, first_names="María", last_names="Pérez")
+    visible = Participant.objects.visible_to(staff_a)
+    assert [p.pk for p in visible.search("hernandez ana")] == [ana.pk]
+    assert [p.pk for p in visible.search("maria")] == [maria.pk, ana.pk]  # names that start with it first
+    assert [p.pk for p in visible.search(ana.dui[:5])] == [ana.pk]
+    assert not visible.search("  ").exists()
+
+
+def test_a_possible_duplicate_workshop_is_refused_until_confirmed(office_a, staff_a):
+    first = factories.workshop(office_a, title="Taller LEIV")
+    copy = Workshop(
+        title="taller leiv",
+        topic=first.topic,
+        audience=first.audience,
+        municipality=first.municipality,
+        start_date=first.start_date,
+        end_date=first.end_date,
+        hours=2,
+    )
+    with pytest.raises(services.DomainError) as exc:
+        services.save_workshop(workshop=copy, by=staff_a)
+    assert exc.value.code == "possible_duplicate" and [w.pk for w in exc.value.candidates] == [first.pk]
+    services.save_workshop(workshop=copy, by=staff_a, not_duplicate=True)
+    assert Workshop.objects.count() == 2

@@ -368,3 +368,20 @@ def test_merge_page(client, office_a, staff_a):
     assert "Se elimina" in client.get(url, {"other": dup.pk}).content.decode()
     client.post(url, {"other": dup.pk})
     assert Attendance.objects.get().participant == keep
+
+
+def test_the_admin_finds_people_with_the_one_search(client, office_a, administrator):
+    person = factories.participant(office_a, first_names="José", last_names="Martínez")
+    client.force_login(administrator)
+    page = client.get(reverse("admin:workshops_participant_changelist"), {"q": "martinez jose"})
+    assert (
+        page.status_code == 200
+        and reverse("admin:workshops_participant_change", args=[person.pk]) in page.content.decode()
+    )
+
+
+def test_an_htmx_save_answers_with_a_full_navigation(client, office_a, staff_a):
+    client.force_login(staff_a)
+    response = client.post(reverse("workshops:create"), form_data(office_a), HTTP_HX_REQUEST="true")
+    workshop = Workshop.objects.get()
+    assert response.status_code == 204 and response["HX-Redirect"] == workshop.get_absolute_url()
