@@ -1,4 +1,7 @@
 import pytest
+from django.conf import settings
+from django.test import override_settings
+from django.utils import translation
 
 from municipalities.models import Department
 from municipalities.reference_data import load_reference_data
@@ -8,10 +11,22 @@ from tests import factories
 
 @pytest.fixture(scope="session", autouse=True)
 def _fast_password_hasher():
-    """Hashing is deliberately slow in production; tests create many users."""
-    from django.conf import settings
+    """Hashing is deliberately slow in production; tests create many users.
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    override_settings (not an assignment) sends setting_changed, which empties Django's cache of
+    hashers: the fast one is used even if something hashed a password before this fixture ran.
+    """
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _spanish_by_default():
+    """Each test starts in the default language, and a request made in English (language cookie)
+    does not leave English active in this thread for the next test."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
