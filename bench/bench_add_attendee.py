@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pess_tracker.settings")
+os.environ.setdefault("DEBUG", "True")  # development settings (they default to production)
 
 import django
 

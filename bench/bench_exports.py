@@ -46,6 +46,7 @@ def peak_mb() -> float:
 
 def setup():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pess_tracker.settings")
+    os.environ.setdefault("DEBUG", "True")  # development settings (they default to production)
     import django
 
     django.setup()

@@ -26,6 +26,7 @@ def main():
     parser.add_argument("--line", default="all")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pess_tracker.settings")
+    os.environ.setdefault("DEBUG", "True")  # development settings (they default to production)
     import django
 
     django.setup()

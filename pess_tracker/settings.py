@@ -1,7 +1,9 @@
 """Settings for PESS Tracker, read from the environment (django-environ).
 
-Development defaults are safe and need nothing installed (SQLite in the project
-folder). Production (DEBUG=False) refuses to start with the development secret key.
+Fail safe: with nothing set, DEBUG is False and the production checks apply, so the app
+refuses to start without a strong SECRET_KEY and an explicit ALLOWED_HOSTS. Development is
+asked for explicitly with DEBUG=True (`make run` and the test suite set it; `.env.example` has
+it); it then needs nothing installed (SQLite in the project folder).
 """
 
 from datetime import timedelta
@@ -18,12 +20,23 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEV_SECRET_KEY = "dev-insecure-pess-tracker-key-change-me"  # noqa: S105 - development only
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: a server started with a missing or unread environment runs as production.
+DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50):
-    raise ImproperlyConfigured("SECRET_KEY must be set to a strong, unique value (50+ characters) when DEBUG is off.")
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a strong, unique value (50+ characters) when DEBUG is off "
+        "(DEBUG is off unless set: use DEBUG=True for development)."
+    )
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+# Development answers on the loopback names; production only on the host names it is given.
+_hosts = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
+ALLOWED_HOSTS = [host.strip() for host in _hosts if host.strip()]
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS must be set to the host names this site answers to (comma-separated, "
+        "e.g. pess.isdemu.gob.sv) when DEBUG is off."
+    )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Demo mode prints demo logins and allows the demo seeding commands.
