@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_scoping import ScopedAdminMixin, ScopedModelAdmin
+from core.admin_scoping import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedModelAdmin
 from core.models import SecurityEvent, User
 from core.services import sync_user_role_group
 from review.admin_queue import review_queue_view
@@ -34,7 +34,7 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
 
 
 @admin.register(ReviewTransition)
-class ReviewTransitionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ReviewTransitionAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Read-only log of review steps; scoped to transitions of records the user may see."""
 
     list_display = ("at", "content_type", "object_id", "from_state", "to_state", "by", "comment")
@@ -43,22 +43,13 @@ class ReviewTransitionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("comment", "by__username")
     date_hierarchy = "at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def get_urls(self):
         queue = self.admin_site.admin_view(lambda request: review_queue_view(self, request))
         return [path("cola/", queue, name="review_review_queue"), *super().get_urls()]
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(ScopedModelAdmin):
+class SecurityEventAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     """Read-only: coordinators see their department's users' events, administrators every event."""
 
     list_display = ("at", "kind", "username", "ip_address", "path")
@@ -67,12 +58,3 @@ class SecurityEventAdmin(ScopedModelAdmin):
     search_fields = ("username", "ip_address", "path")
     date_hierarchy = "at"
     readonly_fields = ("kind", "at", "user", "username", "ip_address", "path", "details")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin_scoping import ScopedModelAdmin, ScopedTabularInline
+from core.admin_scoping import ReadOnlyAdminMixin, ScopedModelAdmin, ScopedTabularInline
 from geography.models import Department, Institution, Municipality, TerritorialOffice, ThematicTable
 from indicators.models import Target
 from municipalities.models import FollowUpAction, MunicipalPlan, PlanStageChange, TableMeeting, TechnicalAssistance
@@ -140,7 +140,7 @@ class TargetAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(PeriodClosure)
-class PeriodClosureAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
+class PeriodClosureAdmin(ReadOnlyAdminMixin, ScopedModelAdmin, SimpleHistoryAdmin):
     """Closures are made and reopened only from the municipality detail (close / reopen pages),
     through review.services.close_period / reopen_period: here they are read-only."""
 
@@ -148,15 +148,6 @@ class PeriodClosureAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
     list_filter = ("year", "month", "municipality__department")
     list_select_related = ("municipality", "closed_by", "reopened_by")
     search_fields = ("municipality__name", "reopen_reason")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 from indicators import admin_progress  # noqa: E402,F401  (registers the progress changelist
