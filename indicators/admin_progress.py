@@ -22,7 +22,7 @@ from core.admin_scoping import ScopedModelAdmin
 from core.errors import DomainError
 from core.permissions import Action, can
 from geography.models import Department, Municipality, TerritorialOffice
-from indicators import periods
+from indicators import periods, registry
 from indicators.figures import IndicatorKey, annotate_municipalities, annotate_targets, annotate_values, source
 from indicators.figures import figures as indicator_figures
 from indicators.models import MunicipalProgress
@@ -31,43 +31,10 @@ from review.models import PeriodClosure, ReviewState
 from review.services import close_period, records_of_month, reopen_period
 
 K = IndicatorKey
-# The indicators of the progress page, in column order.
-PROGRESS_KEYS = [
-    K.WORKSHOPS_HELD,
-    K.TRAINING_HOURS,
-    K.PARTICIPANTS,
-    K.PARTICIPANTS_WOMEN,
-    K.PARTICIPANTS_MEN,
-    K.WINDOW_SESSIONS,
-    K.PEOPLE_REACHED,
-    K.PEOPLE_REACHED_WOMEN,
-    K.PEOPLE_REACHED_MEN,
-    K.ASSISTANCE_ACTIONS,
-    K.TABLE_MEETINGS,
-]
+# The indicators of the progress page, in column order: those with a target and their parts.
+PROGRESS_KEYS = registry.keys("tracked")
 # Indicators whose target counts towards the overall progress bar (women/men are parts of a total).
-TARGET_KEYS = [
-    K.WORKSHOPS_HELD,
-    K.TRAINING_HOURS,
-    K.PARTICIPANTS,
-    K.WINDOW_SESSIONS,
-    K.PEOPLE_REACHED,
-    K.ASSISTANCE_ACTIONS,
-    K.TABLE_MEETINGS,
-]
-SHORT_LABELS = {
-    K.WORKSHOPS_HELD: gettext_lazy("Talleres"),
-    K.TRAINING_HOURS: gettext_lazy("Horas"),
-    K.PARTICIPANTS: gettext_lazy("Participantes"),
-    K.PARTICIPANTS_WOMEN: gettext_lazy("Part. mujeres"),
-    K.PARTICIPANTS_MEN: gettext_lazy("Part. hombres"),
-    K.WINDOW_SESSIONS: gettext_lazy("Jornadas"),
-    K.PEOPLE_REACHED: gettext_lazy("Alcanzadas"),
-    K.PEOPLE_REACHED_WOMEN: gettext_lazy("Alc. mujeres"),
-    K.PEOPLE_REACHED_MEN: gettext_lazy("Alc. hombres"),
-    K.ASSISTANCE_ACTIONS: gettext_lazy("Asist. técnicas"),
-    K.TABLE_MEETINGS: gettext_lazy("Reuniones"),
-}
+TARGET_KEYS = registry.keys("has_target")
 MONTHS = ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"]
 
 
@@ -458,7 +425,7 @@ class MunicipalProgressAdmin(ScopedModelAdmin):
             "municipality": municipality,
             "year": year,
             "years": [year - 1, year + 1] if year < periods.today().year else [year - 1],
-            "headers": [SHORT_LABELS[k] for k in PROGRESS_KEYS],
+            "headers": [registry.indicator(k).short_label for k in PROGRESS_KEYS],
             "is_nav_sidebar_enabled": False,
             "months": months,
             "figures": figures,

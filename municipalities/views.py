@@ -14,7 +14,7 @@ from core.querysets import related_aggregate
 from core.records import apply_error, page_of
 from geography.models import Institution, Municipality, TerritorialOffice, ThematicTable
 from indicators import figures as indicators
-from indicators import periods
+from indicators import periods, registry
 from indicators.figures import IndicatorKey
 from mobile_windows.models import MobileWindow, WindowSession
 from mobile_windows.views import sessions_with_people, windows_with_totals
@@ -33,25 +33,9 @@ from review.services import can_edit
 from review.views import submit_for_review
 from workshops.models import Workshop
 
-# The figures shown per municipality (index and municipality page), in display order.
-MUNICIPALITY_KEYS = [
-    IndicatorKey.WORKSHOPS_HELD,
-    IndicatorKey.TRAINING_HOURS,
-    IndicatorKey.PARTICIPANTS,
-    IndicatorKey.WINDOW_SESSIONS,
-    IndicatorKey.PEOPLE_REACHED,
-    IndicatorKey.SCHOOLS_COVERED,
-    IndicatorKey.ASSISTANCE_ACTIONS,
-    IndicatorKey.INSTITUTIONS_ASSISTED,
-    IndicatorKey.TABLE_MEETINGS,
-]
-INDEX_KEYS = [
-    IndicatorKey.WORKSHOPS_HELD,
-    IndicatorKey.WINDOW_SESSIONS,
-    IndicatorKey.PEOPLE_REACHED,
-    IndicatorKey.ASSISTANCE_ACTIONS,
-    IndicatorKey.TABLE_MEETINGS,
-]
+# The figures of a municipality's page and of the municipality index (indicators.registry), in display order.
+MUNICIPALITY_KEYS = registry.keys("summary")
+INDEX_KEYS = registry.keys("headline")
 RECENT = 8
 
 

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from geography.models import Department, Municipality, PessPhase, TerritorialOffice
-from indicators import periods
+from indicators import periods, registry
 from indicators.figures import IndicatorKey as K
 
 LEVELS = [
@@ -37,27 +37,8 @@ LINES = [
     ("tables", _("Mesas temáticas")),
     ("plans", _("Planes municipales")),
 ]
-# The indicators of each line of work, in the order the tables show them.
-LINE_INDICATORS = {
-    "workshops": [
-        K.WORKSHOPS_HELD,
-        K.TRAINING_HOURS,
-        K.ATTENDANCES,
-        K.PARTICIPANTS,
-        K.PARTICIPANTS_WOMEN,
-        K.PARTICIPANTS_MEN,
-    ],
-    "windows": [
-        K.WINDOW_SESSIONS,
-        K.PEOPLE_REACHED,
-        K.PEOPLE_REACHED_WOMEN,
-        K.PEOPLE_REACHED_MEN,
-        K.SCHOOLS_COVERED,
-    ],
-    "assistance": [K.ASSISTANCE_ACTIONS, K.INSTITUTIONS_ASSISTED],
-    "tables": [K.TABLE_MEETINGS],
-    "plans": [],
-}
+# The indicators of each line of work (indicators.registry), in the order the tables show them.
+LINE_INDICATORS = {code: registry.keys(line=code) for code, _label in LINES[1:]}
 # The indicator charted by default for each line.
 LINE_CHART = {
     "all": K.PARTICIPANTS,
