@@ -50,28 +50,22 @@ def _month_values(monthly: dict, year: int, month: int) -> dict:
     return {}
 
 
-def _parse_date(text: str) -> datetime.date | None:
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return datetime.datetime.strptime(text.strip(), fmt).date()
-        except (ValueError, AttributeError):
-            continue
-    return None
-
-
 def period_from_params(params) -> periods.Period:
-    """This year by default; last year; a quarter of this year (t1–t4); or a custom range."""
-    this_year = periods.today().year
+    """The page's period: this year by default; last year (anio-anterior); a quarter of this year
+    (t1–t4); or a range within one year (rango, desde, hasta: targets are yearly)."""
     choice = params.get("periodo", "")
+    query = {"period": "year"}
     if choice == "anio-anterior":
-        return periods.year(this_year - 1)
-    if choice in ("t1", "t2", "t3", "t4"):
-        return periods.quarter(this_year, int(choice[1]))
-    if choice == "rango":
-        start, end = _parse_date(params.get("desde", "")), _parse_date(params.get("hasta", ""))
-        if start and end and start <= end and start.year == end.year:
-            return periods.Period(start, end, "custom")
-    return periods.year(this_year)
+        query["year"] = periods.today().year - 1
+    elif choice in ("t1", "t2", "t3", "t4"):
+        query = {"period": "quarter", "quarter": choice[1]}
+    elif choice == "rango":
+        query = {"period": "custom", "start": params.get("desde"), "end": params.get("hasta")}
+    try:
+        period = periods.from_params(query)
+    except periods.PeriodError:
+        return periods.this_year()
+    return period if period.start.year == period.end.year else periods.this_year()
 
 
 def target_share(period: periods.Period) -> Decimal:
