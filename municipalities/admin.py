@@ -1,10 +1,21 @@
 from django.contrib import admin
+from django.db.models import F
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_scoping import ReadOnlyAdminMixin, ScopedModelAdmin, ScopedTabularInline
 from geography.models import Department, Institution, Municipality, TerritorialOffice, ThematicTable
-from indicators.models import Target
-from municipalities.models import FollowUpAction, MunicipalPlan, PlanStageChange, TableMeeting, TechnicalAssistance
+from indicators.admin_progress import MunicipalProgressAdmin
+from indicators.models import MunicipalProgress, Target
+from municipalities.models import (
+    FollowUpAction,
+    MunicipalPlan,
+    PlanStage,
+    PlanStageChange,
+    TableMeeting,
+    TechnicalAssistance,
+)
 from review.admin_queue import ReviewActionsMixin
 from review.models import PeriodClosure
 
@@ -150,4 +161,27 @@ class PeriodClosureAdmin(ReadOnlyAdminMixin, ScopedModelAdmin, SimpleHistoryAdmi
     search_fields = ("municipality__name", "reopen_reason")
 
 
-from indicators import admin_progress  # noqa: E402,F401  (registers the progress changelist
+@admin.register(MunicipalProgress)
+class PlanProgressAdmin(MunicipalProgressAdmin):
+    """The municipal progress admin (indicators.admin_progress) with each municipality's plan stage."""
+
+    list_display = (
+        *MunicipalProgressAdmin.summary_columns,
+        "plan_stage_display",
+        *MunicipalProgressAdmin.figure_columns,
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(plan_stage=F("plan__stage"))
+
+    @admin.display(description=gettext_lazy("Plan"), ordering="plan_stage")
+    def plan_stage_display(self, obj):
+        return PlanStage(obj.plan_stage).label if obj.plan_stage else _("Sin plan")
+
+    def detail_context(self, request, municipality) -> dict:
+        return {
+            "plan": MunicipalPlan.objects.filter(municipality=municipality).select_related("office").first(),
+            "stage_changes": PlanStageChange.objects.filter(plan__municipality=municipality)
+            .select_related("proposed_by", "decided_by")
+            .order_by("-date", "-pk"),
+        }
