@@ -19,48 +19,51 @@ def seed(ctx) -> None:
     _plans(ctx)
 
 
-def _assistance(ctx) -> None:
-    rng = ctx.rng
-    assistance = []
-    for _i in range(ctx.size.assistance):
+def _dated(ctx, count: int, build) -> list:
+    """`count` records, each in a weighted-random municipality on a random day: build(m, office, day)."""
+    records = []
+    for _i in range(count):
         m = ctx.municipality()
         day = ctx.date()
-        office = ctx.office_of[m.pk]
-        assistance.append(
-            TechnicalAssistance(
-                institution=rng.choice(ctx.institutions_of[m.pk]),
-                municipality=m,
-                office=office,
-                date=day,
-                topic=rng.choice(["gender_approach", "equality_principle", "leiv"]),
-                hours=Decimal(rng.choice([1, 2, 3, 4])),
-                outcome="Se revisaron los procedimientos de atención con enfoque de género.",
-                review_state=ctx.review_state(day),
-                created_by=ctx.author(office),
-            )
-        )
+        records.append(build(m, ctx.office_of[m.pk], day))
+    return records
+
+
+def _assistance(ctx) -> None:
+    rng = ctx.rng
+    assistance = _dated(
+        ctx,
+        ctx.size.assistance,
+        lambda m, office, day: TechnicalAssistance(
+            institution=rng.choice(ctx.institutions_of[m.pk]),
+            municipality=m,
+            office=office,
+            date=day,
+            topic=rng.choice(["gender_approach", "equality_principle", "leiv"]),
+            hours=Decimal(rng.choice([1, 2, 3, 4])),
+            outcome="Se revisaron los procedimientos de atención con enfoque de género.",
+            review_state=ctx.review_state(day),
+            created_by=ctx.author(office),
+        ),
+    )
     ctx.bulk(TechnicalAssistance, assistance)
 
 
 def _meetings(ctx) -> None:
-    rng = ctx.rng
-    meetings = []
-    for _i in range(ctx.size.meetings):
-        m = ctx.municipality()
-        day = ctx.date()
-        office = ctx.office_of[m.pk]
-        meetings.append(
-            TableMeeting(
-                municipality=m,
-                table=rng.choice(ctx.tables),
-                office=office,
-                date=day,
-                agreements="Coordinar jornada de prevención en centros escolares priorizados.",
-                follow_up="Informe de avance en la próxima sesión.",
-                review_state=ctx.review_state(day),
-                created_by=ctx.author(office),
-            )
-        )
+    meetings = _dated(
+        ctx,
+        ctx.size.meetings,
+        lambda m, office, day: TableMeeting(
+            municipality=m,
+            table=ctx.rng.choice(ctx.tables),
+            office=office,
+            date=day,
+            agreements="Coordinar jornada de prevención en centros escolares priorizados.",
+            follow_up="Informe de avance en la próxima sesión.",
+            review_state=ctx.review_state(day),
+            created_by=ctx.author(office),
+        ),
+    )
     ctx.bulk(TableMeeting, meetings)
 
 
