@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_scoping import ScopedAdminMixin, ScopedModelAdmin
+from core.admin_scoping import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedModelAdmin
 from core.models import SecurityEvent, User
 from core.services import sync_user_role_group
 
@@ -31,7 +31,7 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(ScopedModelAdmin):
+class SecurityEventAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     """Read-only: coordinators see their department's users' events, administrators every event."""
 
     list_display = ("at", "kind", "username", "ip_address", "path")
@@ -40,12 +40,3 @@ class SecurityEventAdmin(ScopedModelAdmin):
     search_fields = ("username", "ip_address", "path")
     date_hierarchy = "at"
     readonly_fields = ("kind", "at", "user", "username", "ip_address", "path", "details")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -73,8 +73,8 @@ class ScopedAdminMixin:
             return self._object_in_scope(request, obj)
         return allowed
 
-    def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
+    def _may_write(self, request, obj, allowed: bool) -> bool:
+        """Change and delete: the role's model permission (`allowed`), then the object's own rule."""
         if allowed and obj is not None:
             if hasattr(obj, "review_state"):  # a reviewable record itself, or an inline's parent
                 return can(request.user, Action.EDIT, obj)
@@ -82,14 +82,11 @@ class ScopedAdminMixin:
                 return self._object_in_scope(request, obj)
         return allowed
 
+    def has_change_permission(self, request, obj=None):
+        return self._may_write(request, obj, super().has_change_permission(request, obj))
+
     def has_delete_permission(self, request, obj=None):
-        allowed = super().has_delete_permission(request, obj)
-        if allowed and obj is not None:
-            if hasattr(obj, "review_state"):  # a reviewable record itself, or an inline's parent
-                return can(request.user, Action.EDIT, obj)
-            if isinstance(obj, self.model):
-                return self._object_in_scope(request, obj)
-        return allowed
+        return self._may_write(request, obj, super().has_delete_permission(request, obj))
 
     # django-simple-history's history pages look records up without get_queryset (the list falls
     # back to the historical rows, a past version is fetched straight from the history table), so
@@ -109,6 +106,19 @@ class ScopedAdminMixin:
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._require_in_scope(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
+
+
+class ReadOnlyAdminMixin:
+    """Pages that only list (logs, computed views): nobody adds, changes or deletes through them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ScopedModelAdmin(ScopedAdminMixin, admin.ModelAdmin):

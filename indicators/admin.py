@@ -2,7 +2,6 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_scoping import ScopedModelAdmin
-from indicators import admin_progress  # noqa: F401 - registers the progress changelist
 from indicators.models import Target
 
 

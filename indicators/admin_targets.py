@@ -9,11 +9,12 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from geography.models import Department, Municipality
-from indicators import periods
-from indicators.admin_progress import TARGET_KEYS
+from indicators import periods, registry
 from indicators.figures import IndicatorKey
 from indicators.models import Target
 from indicators.targets import import_targets_xlsx, parse_value, save_targets
+
+TARGET_KEYS = registry.keys("has_target")
 
 
 def target_urls(model_admin):

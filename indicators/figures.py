@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
 
 from core.scoping import scope_q
-from indicators.registry import IndicatorKey, Source, source
+from indicators.registry import IndicatorKey, Source, is_decimal, source
 
 
 def _aggregate_expression(src: Source, condition: Q | None = None):
@@ -46,7 +46,7 @@ def _records(model, date_path: str, filters, start=None, end=None, extra: Q | No
 
 
 def _zero(key):
-    return Value(Decimal("0")) if key == IndicatorKey.TRAINING_HOURS else Value(0)
+    return Value(Decimal("0")) if is_decimal(key) else Value(0)
 
 
 def annotate_municipalities(queryset, start=None, end=None, keys=None):
@@ -91,7 +91,7 @@ def annotate_values(queryset, values: dict, keys=None):
 
     annotations = {}
     for key in keys or IndicatorKey.values:
-        output = models.DecimalField() if key == IndicatorKey.TRAINING_HOURS else IntegerField()
+        output = models.DecimalField() if is_decimal(key) else IntegerField()
         whens = [When(pk=pk, then=Value(v[key])) for pk, v in values.items() if v.get(key)]
         annotations[key] = Case(*whens, default=_zero(key), output_field=output) if whens else _zero(key)
     return queryset.annotate(**annotations)

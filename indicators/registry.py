@@ -1,4 +1,4 @@
-"""The one registry of indicator definitions: key, label, unit, disaggregation and source records.
+"""The one registry of indicator definitions: key, labels, unit, line of work, target, parts and sources.
 
 The keys and their meaning are defined here. Where each figure comes from is registered by the
 app that owns the records (`workshops/indicators.py`, `mobile_windows/indicators.py`,
@@ -6,7 +6,7 @@ app that owns the records (`workshops/indicators.py`, `mobile_windows/indicators
 the field-record apps above it.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -52,6 +52,11 @@ class Source:
     age_path: str | None = None
 
     @property
+    def distinct(self) -> bool:
+        """Counts distinct people, schools or institutions (not additive across rows)."""
+        return self.aggregate.startswith("distinct:")
+
+    @property
     def office_path(self) -> str:
         """The office that holds the record (the scoping path every scoped model declares)."""
         return self.model.SCOPE_OFFICE
@@ -64,18 +69,87 @@ class Source:
 
 @dataclass(frozen=True)
 class Indicator:
+    """What an indicator is, whatever page shows it.
+
+    - `short_label`: the column header where space is short (progress table, monthly table).
+    - `line`: the line of work it measures (workshops, windows, assistance, tables).
+    - `has_target`: yearly targets are set for it; it counts towards a municipality's progress.
+    - `part_of`: the total it is the women's or men's part of (women first, as declared).
+    - `summary`: one of the figures that describe a municipality (not a part, not attendances).
+    - `headline`: one of the few figures of the municipality index.
+    - `disaggregated`: has a sex × age-group grid.
+    """
+
     key: str
-    unit: str
-    disaggregated: bool = False  # has a sex × age-group grid
-    sources: list = field(default_factory=list)
+    short_label: str
+    line: str
+    unit: str = Unit.COUNT
+    has_target: bool = False
+    part_of: str | None = None
+    summary: bool = True
+    headline: bool = False
+    disaggregated: bool = False
 
     @property
     def label(self):
         return IndicatorKey(self.key).label
 
+    @property
+    def is_decimal(self) -> bool:
+        """Its values are decimals (hours), not whole counts."""
+        return self.unit == Unit.HOURS
 
-UNITS = {IndicatorKey.TRAINING_HOURS: Unit.HOURS}
-DISAGGREGATED = {IndicatorKey.PARTICIPANTS, IndicatorKey.PEOPLE_REACHED}
+    @property
+    def tracked(self) -> bool:
+        """It has a target, or is a part of one that has (the columns of the progress pages)."""
+        return self.has_target or (self.part_of is not None and INDICATORS[self.part_of].has_target)
+
+
+K = IndicatorKey
+WORKSHOPS, WINDOWS, ASSISTANCE, TABLES = "workshops", "windows", "assistance", "tables"
+# In display order: every list of indicators follows this order.
+INDICATORS: dict[str, Indicator] = {
+    i.key: i
+    for i in (
+        Indicator(K.WORKSHOPS_HELD, _("Talleres"), WORKSHOPS, has_target=True, headline=True),
+        Indicator(K.TRAINING_HOURS, _("Horas"), WORKSHOPS, unit=Unit.HOURS, has_target=True),
+        Indicator(K.ATTENDANCES, _("Asistencias"), WORKSHOPS, summary=False),
+        Indicator(K.PARTICIPANTS, _("Participantes"), WORKSHOPS, has_target=True, disaggregated=True),
+        Indicator(K.PARTICIPANTS_WOMEN, _("Part. mujeres"), WORKSHOPS, part_of=K.PARTICIPANTS, summary=False),
+        Indicator(K.PARTICIPANTS_MEN, _("Part. hombres"), WORKSHOPS, part_of=K.PARTICIPANTS, summary=False),
+        Indicator(K.WINDOW_SESSIONS, _("Jornadas"), WINDOWS, has_target=True, headline=True),
+        Indicator(K.PEOPLE_REACHED, _("Alcanzadas"), WINDOWS, has_target=True, headline=True, disaggregated=True),
+        Indicator(K.PEOPLE_REACHED_WOMEN, _("Alc. mujeres"), WINDOWS, part_of=K.PEOPLE_REACHED, summary=False),
+        Indicator(K.PEOPLE_REACHED_MEN, _("Alc. hombres"), WINDOWS, part_of=K.PEOPLE_REACHED, summary=False),
+        Indicator(K.SCHOOLS_COVERED, _("Centros escolares"), WINDOWS),
+        Indicator(K.ASSISTANCE_ACTIONS, _("Asist. técnicas"), ASSISTANCE, has_target=True, headline=True),
+        Indicator(K.INSTITUTIONS_ASSISTED, _("Instituciones"), ASSISTANCE),
+        Indicator(K.TABLE_MEETINGS, _("Reuniones"), TABLES, has_target=True, headline=True),
+    )
+}
+assert list(INDICATORS) == list(IndicatorKey.values), "one definition per key, in the keys' order"
+
+
+def indicator(key: str) -> Indicator:
+    return INDICATORS[key]
+
+
+def keys(attribute: str | None = None, **equal) -> list[str]:
+    """The keys, in display order, whose `attribute` is true and whose other attributes equal `equal`.
+
+    keys("has_target"), keys("tracked"), keys(line="windows"): a page names the subset it shows.
+    """
+    return [
+        key
+        for key, i in INDICATORS.items()
+        if (attribute is None or getattr(i, attribute)) and all(getattr(i, k) == v for k, v in equal.items())
+    ]
+
+
+def parts(key: str) -> list[str]:
+    """The women's and men's parts of a total (in that order), or [] when it has none."""
+    return keys(part_of=key)
+
 
 _sources: dict[str, Source] = {}
 
@@ -93,11 +167,15 @@ def source(key: str) -> Source:
 
 
 def unit(key: str) -> str:
-    return UNITS.get(key, Unit.COUNT)
+    return INDICATORS[key].unit
+
+
+def is_decimal(key: str) -> bool:
+    return INDICATORS[key].is_decimal
 
 
 def is_disaggregated(key: str) -> bool:
-    return key in DISAGGREGATED
+    return INDICATORS[key].disaggregated
 
 
 def lookups_for(model) -> set[str]:

@@ -1,8 +1,20 @@
 from django.contrib import admin
+from django.db.models import F
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_scoping import ScopedModelAdmin, ScopedTabularInline
-from municipalities.models import FollowUpAction, MunicipalPlan, PlanStageChange, TableMeeting, TechnicalAssistance
+from indicators.admin_progress import MunicipalProgressAdmin
+from indicators.models import MunicipalProgress
+from municipalities.models import (
+    FollowUpAction,
+    MunicipalPlan,
+    PlanStage,
+    PlanStageChange,
+    TableMeeting,
+    TechnicalAssistance,
+)
 from review.admin import ReviewableAdmin
 
 
@@ -63,3 +75,29 @@ class PlanStageChangeAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
     list_select_related = ("plan__municipality", "proposed_by", "decided_by")
     search_fields = ("plan__municipality__name", "note")
     autocomplete_fields = ("plan", "proposed_by", "decided_by")
+
+
+@admin.register(MunicipalProgress)
+class PlanProgressAdmin(MunicipalProgressAdmin):
+    """The municipal progress admin (indicators.admin_progress) with each municipality's plan stage."""
+
+    list_display = (
+        *MunicipalProgressAdmin.summary_columns,
+        "plan_stage_display",
+        *MunicipalProgressAdmin.figure_columns,
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(plan_stage=F("plan__stage"))
+
+    @admin.display(description=gettext_lazy("Plan"), ordering="plan_stage")
+    def plan_stage_display(self, obj):
+        return PlanStage(obj.plan_stage).label if obj.plan_stage else _("Sin plan")
+
+    def detail_context(self, request, municipality) -> dict:
+        return {
+            "plan": MunicipalPlan.objects.filter(municipality=municipality).select_related("office").first(),
+            "stage_changes": PlanStageChange.objects.filter(plan__municipality=municipality)
+            .select_related("proposed_by", "decided_by")
+            .order_by("-date", "-pk"),
+        }

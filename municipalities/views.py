@@ -17,7 +17,7 @@ from core.records import RecordFormView, apply_error, page_of
 from core.text import normalize_name
 from geography.models import Institution, Municipality, TerritorialOffice, ThematicTable
 from indicators import figures as indicators
-from indicators import periods
+from indicators import periods, registry
 from indicators.figures import IndicatorKey
 from mobile_windows.models import MobileWindow, WindowSession
 from municipalities import services
@@ -35,25 +35,9 @@ from review.services import can_edit
 from review.views import submit_view
 from workshops.models import Workshop
 
-# The figures shown per municipality (index and municipality page), in display order.
-MUNICIPALITY_KEYS = [
-    IndicatorKey.WORKSHOPS_HELD,
-    IndicatorKey.TRAINING_HOURS,
-    IndicatorKey.PARTICIPANTS,
-    IndicatorKey.WINDOW_SESSIONS,
-    IndicatorKey.PEOPLE_REACHED,
-    IndicatorKey.SCHOOLS_COVERED,
-    IndicatorKey.ASSISTANCE_ACTIONS,
-    IndicatorKey.INSTITUTIONS_ASSISTED,
-    IndicatorKey.TABLE_MEETINGS,
-]
-INDEX_KEYS = [
-    IndicatorKey.WORKSHOPS_HELD,
-    IndicatorKey.WINDOW_SESSIONS,
-    IndicatorKey.PEOPLE_REACHED,
-    IndicatorKey.ASSISTANCE_ACTIONS,
-    IndicatorKey.TABLE_MEETINGS,
-]
+# The figures of a municipality's page and of the municipality index (indicators.registry), in display order.
+MUNICIPALITY_KEYS = registry.keys("summary")
+INDEX_KEYS = registry.keys("headline")
 RECENT = 8
 
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin_scoping import ScopedAdminMixin, ScopedModelAdmin
+from core.admin_scoping import ReadOnlyAdminMixin, ScopedAdminMixin, ScopedModelAdmin
 from review.admin_queue import ReviewActionsMixin, review_queue_view
 from review.models import PeriodClosure, ReviewTransition
 
@@ -25,7 +25,7 @@ class ReviewableAdmin(ReviewActionsMixin, ScopedModelAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(PeriodClosure)
-class PeriodClosureAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
+class PeriodClosureAdmin(ReadOnlyAdminMixin, ScopedModelAdmin, SimpleHistoryAdmin):
     """Closures are made and reopened only from the municipality detail (close / reopen pages),
     through review.services.close_period / reopen_period: here they are read-only."""
 
@@ -34,18 +34,9 @@ class PeriodClosureAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
     list_select_related = ("municipality", "closed_by", "reopened_by")
     search_fields = ("municipality__name", "reopen_reason")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ReviewTransition)
-class ReviewTransitionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ReviewTransitionAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Read-only log of review steps; scoped to transitions of records the user may see."""
 
     list_display = ("at", "content_type", "object_id", "from_state", "to_state", "by", "comment")
@@ -53,15 +44,6 @@ class ReviewTransitionAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ("content_type", "by")
     search_fields = ("comment", "by__username")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         queue = self.admin_site.admin_view(lambda request: review_queue_view(self, request))
