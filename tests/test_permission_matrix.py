@@ -143,7 +143,7 @@ MATRIX: dict[str, Rule] = {
 WRITERS = SIGNED_IN - {"manager"}
 # Who may still edit a record of a closed month (review.services.can_edit): staff lose the right.
 CLOSED_MONTH_EDITORS = frozenset({"coordinator_x", "coordinator_y", "administrator"})
-# Who may create a workshop (workshops.views._can_create): users of a territorial office.
+# Who may create a workshop (core.permissions: Action.CREATE): users of a territorial office.
 OFFICE_USERS = frozenset({"staff_a", "staff_b", "coordinator_x", "coordinator_y"})
 # Targets are set by the national managers (pess_tracker/roles.py: CRUD on indicators.target).
 TARGET_EDITORS = frozenset({"manager", "administrator"})

@@ -4,12 +4,9 @@ the user's scope) and every write goes through `workshops.services` / `workshops
 
 import datetime
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -26,13 +23,13 @@ from core.validators import normalize_dui
 from review import services as review
 from review.views import submit_view
 from workshops import imports, services
-from workshops.forms import ListFilterForm, NewParticipantForm, PasteForm, UploadForm, WorkshopForm
+from workshops.forms import ListFilterForm, NewParticipantForm, WorkshopForm
 from workshops.models import Attendance, Participant, Workshop
 
 LOCKED_MESSAGE = gettext_lazy("Este taller ya fue aprobado o su mes está cerrado: no se puede modificar.")
 
 
-def _workshop(request, pk):
+def visible_workshop(request, pk):
     qs = Workshop.objects.visible_to(request.user).select_related("municipality", "office", "thematic_table")
     return get_object_or_404(qs, pk=pk)
 
@@ -173,7 +170,7 @@ def _update(request, workshop, *, added=None, removed_id=None, reset_new=False, 
 
 @login_required
 def workshop_detail(request, pk):
-    workshop = _workshop(request, pk)
+    workshop = visible_workshop(request, pk)
     q = request.GET.get("q", "")
     results = services.search_participants(user=request.user, text=q) if q else []
     return render(
@@ -185,7 +182,7 @@ def workshop_detail(request, pk):
 
 @login_required
 def attendance_search(request, pk):
-    workshop = _workshop(request, pk)
+    workshop = visible_workshop(request, pk)
     q = request.GET.get("q", "")
     results = services.search_participants(user=request.user, text=q) if q.strip() else []
     attending = set(
@@ -217,7 +214,7 @@ def _participant_for_adding(request):
 @login_required
 @require_POST
 def attendance_add(request, pk):
-    workshop = _workshop(request, pk)
+    workshop = visible_workshop(request, pk)
     participant = _participant_for_adding(request)
     added = None
     if participant is None:
@@ -243,7 +240,7 @@ def attendance_add(request, pk):
 @login_required
 @require_POST
 def attendance_new(request, pk):
-    workshop = _workshop(request, pk)
+    workshop = visible_workshop(request, pk)
     form = NewParticipantForm(request.POST)
     candidates = []
     if form.is_valid():
@@ -295,7 +292,7 @@ def attendance_new(request, pk):
 @login_required
 @require_POST
 def attendance_remove(request, pk):
-    workshop = _workshop(request, pk)
+    workshop = visible_workshop(request, pk)
     participant_id = request.POST.get("participant", "")
     removed_id = None
     try:
@@ -314,7 +311,7 @@ def attendance_remove(request, pk):
 @login_required
 @require_POST
 def workshop_mark_held(request, pk):
-    workshop = _workshop(request, pk)
+    workshop = visible_workshop(request, pk)
     try:
         services.mark_held(workshop=workshop, by=request.user)
         messages.success(request, _("Taller marcado como realizado."))
@@ -331,165 +328,11 @@ workshop_submit = submit_view(Workshop, done_message=gettext_lazy("Taller enviad
 
 @login_required
 def sign_in_sheet(request, pk):
-    workshop = _workshop(request, pk)
+    workshop = visible_workshop(request, pk)
     count = request.GET.get("filas", "")
     count = min(int(count), 100) if count.isdigit() and int(count) > 0 else 30
     return render(
         request,
         "workshops/sign_in_sheet.html",
         {"workshop": workshop, "columns": [label for _key, label in imports.COLUMNS], "rows": range(1, count + 1)},
-    )
-
-
-def _session_key(workshop):
-    return f"workshops:import:{workshop.pk}"
-
-
-def _start_preview(request, workshop, reader):
-    if not review.can_edit(workshop, request.user):
-        messages.error(request, LOCKED_MESSAGE)
-        return redirect("workshops:detail", workshop.pk)
-    try:
-        rows = imports.parse_rows(reader())
-    except imports.DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("workshops:import", workshop.pk)
-    rows = imports.classify(rows=rows, workshop=workshop, user=request.user)
-    request.session[_session_key(workshop)] = rows
-    return redirect("workshops:import_preview", workshop.pk)
-
-
-@login_required
-def import_upload(request, pk):
-    workshop = _workshop(request, pk)
-    upload_form = UploadForm(request.POST or None, request.FILES or None)
-    paste_form = PasteForm(request.POST if "text" in request.POST else None)
-    if request.method == "POST":
-        if "text" in request.POST and paste_form.is_valid():
-            return _start_preview(request, workshop, lambda: imports.read_text(paste_form.cleaned_data["text"]))
-        if "text" not in request.POST and upload_form.is_valid():
-            upload = upload_form.cleaned_data["file"]
-            if upload.size > settings.IMPORT_MAX_BYTES:
-                messages.error(
-                    request,
-                    _("El archivo supera el tamaño máximo de %(kb)s KB.") % {"kb": settings.IMPORT_MAX_BYTES // 1024},
-                )
-                return redirect("workshops:import", workshop.pk)
-            data = upload.read(settings.IMPORT_MAX_BYTES + 1)
-            return _start_preview(request, workshop, lambda: imports.read_upload(data))
-    return render(
-        request,
-        "workshops/import_upload.html",
-        {"workshop": workshop, "upload_form": upload_form, "paste_form": paste_form, "columns": imports.COLUMNS},
-    )
-
-
-@login_required
-def import_preview(request, pk):
-    workshop = _workshop(request, pk)
-    rows = request.session.get(_session_key(workshop))
-    if rows is None:
-        messages.info(request, _("No hay ninguna importación pendiente para este taller."))
-        return redirect("workshops:import", workshop.pk)
-    if request.method == "POST":
-        if "cancel" in request.POST:
-            request.session.pop(_session_key(workshop), None)
-            messages.info(request, _("Importación cancelada: no se guardó nada."))
-            return redirect("workshops:detail", workshop.pk)
-        try:
-            result = imports.confirm_import(workshop=workshop, rows=rows, user=request.user)
-        except (imports.DomainError, services.DomainError) as exc:
-            messages.error(request, exc.message)
-        except ValidationError as exc:  # data changed since the preview: nothing was saved
-            messages.error(request, _("No se guardó nada: %(e)s") % {"e": "; ".join(exc.messages)})
-        else:
-            request.session.pop(_session_key(workshop), None)
-            messages.success(
-                request,
-                _("Importación guardada: %(added)s asistencias nuevas (%(new)s personas nuevas).")
-                % {"added": result["added"], "new": result["new"]},
-            )
-            return redirect("workshops:detail", workshop.pk)
-        rows = imports.classify(rows=rows, workshop=workshop, user=request.user)
-    return render(
-        request,
-        "workshops/import_preview.html",
-        {"workshop": workshop, "rows": rows, "summary": imports.summary(rows), "columns": imports.COLUMNS},
-    )
-
-
-# --- Participant registry --------------------------------------------------------------------
-
-
-@login_required
-def participant_list(request):
-    q = request.GET.get("q", "").strip()
-    qs = Participant.objects.visible_to(request.user).select_related("institution", "office")
-    if q:
-        qs = qs.search(q)
-    qs = qs.with_attendance_count().order_by("search_name", "pk")
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "workshops/participant_list.html", {"page": page, "q": q})
-
-
-@login_required
-def participant_detail(request, pk):
-    participant = get_object_or_404(
-        Participant.objects.visible_to(request.user).select_related("institution", "office", "municipality"), pk=pk
-    )
-    history = (
-        Attendance.objects.filter(participant=participant)
-        .select_related("workshop__municipality")
-        .order_by("-workshop__start_date")
-    )
-    visible_workshops = set(
-        Workshop.objects.visible_to(request.user)
-        .filter(pk__in=[a.workshop_id for a in history])
-        .values_list("pk", flat=True)
-    )
-    return render(
-        request,
-        "workshops/participant_detail.html",
-        {
-            "participant": participant,
-            "history": history,
-            "visible_workshops": visible_workshops,
-            "can_merge": can(request.user, Action.MERGE_PEOPLE),
-        },
-    )
-
-
-@login_required
-def participant_merge(request, pk):
-    visible = Participant.objects.visible_to(request.user).select_related("institution")
-    keep = get_object_or_404(visible, pk=pk)
-    if not can(request.user, Action.MERGE_PEOPLE):
-        raise PermissionDenied
-    q = request.GET.get("q", "").strip()
-    # Only people the user may see can be merged: the plain search, without the cross-office DUI rule.
-    candidates = list(visible.search(q).exclude(pk=keep.pk)[: services.MAX_SUGGESTIONS]) if q else []
-    other = None
-    other_pk = request.POST.get("other") or request.GET.get("other")
-    if other_pk and str(other_pk).isdigit():
-        other = get_object_or_404(visible, pk=other_pk)
-    if request.method == "POST" and other is not None:
-        try:
-            services.merge_participants(keep=keep, remove=other, by=request.user)
-        except services.DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Registros unidos: las asistencias pasaron a %(name)s.") % {"name": keep})
-            return redirect("workshops:participant_detail", keep.pk)
-    counts = {}
-    if other is not None:
-        counts = dict(
-            Attendance.objects.filter(participant__in=[keep, other])
-            .values_list("participant_id")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-    return render(
-        request,
-        "workshops/participant_merge.html",
-        {"keep": keep, "other": other, "q": q, "candidates": candidates, "counts": counts},
     )
