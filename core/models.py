@@ -8,6 +8,18 @@ from core.roles import Role
 from core.scoping import ScopedManager
 
 
+def user_reference(verbose_name) -> models.ForeignKey:
+    """An optional link to the ISDEMU user who did something; a user who is referenced is never deleted."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+
 class User(AbstractUser):
     """An ISDEMU user: belongs to one territorial office and has one role."""
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import user_reference
 from core.scoping import ScopedManager, ScopedQuerySet
 from geography.models import Institution, Municipality, TerritorialOffice, ThematicTable
 from review.models import ReviewableModel
@@ -215,14 +216,7 @@ class PlanStageChange(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("propuesto por"), on_delete=models.PROTECT, related_name="+"
     )
     proposed_at = models.DateTimeField(_("propuesto el"), default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decidido por"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    decided_by = user_reference(_("decidido por"))
     decided_at = models.DateTimeField(_("decidido el"), null=True, blank=True)
 
     SCOPE_OFFICE = "plan__office"

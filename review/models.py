@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import user_reference
 from core.scoping import ScopedManager, ScopedQuerySet
 from geography.models import Municipality
 
@@ -83,22 +84,8 @@ class ReviewableModel(models.Model):
     review_comment = models.TextField(_("observaciones de revisión"), blank=True)
     submitted_at = models.DateTimeField(_("enviado el"), null=True, blank=True)
     reviewed_at = models.DateTimeField(_("revisado el"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("revisado por"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("registrado por"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    reviewed_by = user_reference(_("revisado por"))
+    created_by = user_reference(_("registrado por"))
     created_at = models.DateTimeField(_("creado el"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("actualizado el"), auto_now=True)
 
@@ -160,14 +147,7 @@ class PeriodClosure(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("cerrado por"), on_delete=models.PROTECT, related_name="+"
     )
     closed_at = models.DateTimeField(_("cerrado el"), default=timezone.now)
-    reopened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("reabierto por"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    reopened_by = user_reference(_("reabierto por"))
     reopened_at = models.DateTimeField(_("reabierto el"), null=True, blank=True)
     reopen_reason = models.TextField(_("motivo de reapertura"), blank=True)
 

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.urls import reverse
@@ -6,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import user_reference
 from core.querysets import related_aggregate
 from core.scoping import ScopedManager, ScopedQuerySet
 from core.text import normalize_name
@@ -175,14 +175,7 @@ class Participant(models.Model):
     )
     consent = models.BooleanField(_("consiente conservar sus datos personales"), default=False)
     consent_at = models.DateTimeField(_("consentimiento el"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("registrado por"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = user_reference(_("registrado por"))
     created_at = models.DateTimeField(_("creado el"), default=timezone.now, editable=False)
 
     SCOPE_OFFICE = "office"
@@ -240,14 +233,7 @@ class Attendance(models.Model):
     participant = models.ForeignKey(
         Participant, verbose_name=_("participante"), on_delete=models.PROTECT, related_name="attendances"
     )
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("registrado por"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    registered_by = user_reference(_("registrado por"))
     registered_at = models.DateTimeField(_("registrado el"), default=timezone.now)
     method = models.CharField(
         _("forma de registro"), max_length=8, choices=AttendanceMethod.choices, default=AttendanceMethod.STAFF
