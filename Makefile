@@ -18,6 +18,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+# Settings default to production (DEBUG=False, which refuses the development secret key):
+# the targets that run the app locally ask for development mode, and DEMO_MODE follows DEBUG.
+# The test suite sets DEBUG=True itself (pyproject.toml, pytest-env).
+run: export DEBUG = True
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_reference_data
@@ -28,12 +32,14 @@ run: install
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
+migrations-check: export DEBUG = True
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

@@ -1,9 +1,9 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin_scoping import ScopedModelAdmin, ScopedTabularInline
 from mobile_windows.models import MobileWindow, ReachCount, School, WindowSession
-from municipalities.admin import ReviewableAdmin
-from pess_tracker.admin_scoping import ScopedModelAdmin, ScopedTabularInline
+from review.admin import ReviewableAdmin
 
 
 @admin.register(School)

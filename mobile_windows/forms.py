@@ -3,18 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateInput
+from geography.models import Municipality
+from indicators.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup, Sex
 from mobile_windows.models import MobileWindow, School, WindowSession
 from mobile_windows.services import grid_cells
-from municipalities.models import Municipality
-from pess_tracker.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup, Sex
-
-
-class DateInput(forms.DateInput):
-    """A date typed as dd/mm/aaaa whatever the browser's language (a native picker would follow it)."""
-
-    def __init__(self, attrs=None):
-        defaults = {"placeholder": "dd/mm/aaaa", "inputmode": "numeric", "autocomplete": "off", "maxlength": "10"}
-        super().__init__(attrs={**defaults, **(attrs or {})}, format="%d/%m/%Y")
 
 
 class SchoolForm(forms.ModelForm):

@@ -1,12 +1,13 @@
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from pess_tracker.disaggregation import AgeGroup, Sex
-from pess_tracker.review import ReviewableModel
-from pess_tracker.scoping import ScopedManager, ScopedQuerySet
+from core.querysets import related_aggregate
+from core.scoping import ScopedManager, ScopedQuerySet
+from indicators.disaggregation import AgeGroup, Sex
+from review.models import ReviewableModel
 
 
 class School(models.Model):
@@ -15,7 +16,7 @@ class School(models.Model):
     mined_code = models.CharField(_("código MINED"), max_length=10, unique=True)
     name = models.CharField(_("nombre"), max_length=200)
     municipality = models.ForeignKey(
-        "municipalities.Municipality", verbose_name=_("municipio"), on_delete=models.PROTECT, related_name="schools"
+        "geography.Municipality", verbose_name=_("municipio"), on_delete=models.PROTECT, related_name="schools"
     )
     address = models.CharField(_("dirección"), max_length=255, blank=True)
     prioritised = models.BooleanField(_("priorizado PESS"), default=True)
@@ -40,6 +41,16 @@ class WindowStatus(models.TextChoices):
     REMOVED = "removed", _("Retirada")
 
 
+class MobileWindowQuerySet(ScopedQuerySet):
+    def with_totals(self):
+        """Sessions and people per window as correlated subqueries: no GROUP BY over the whole list,
+        so the paginator's COUNT stays cheap (Django drops unused subquery annotations from it)."""
+        return self.annotate(
+            session_count=related_aggregate(WindowSession.objects.all(), "window"),
+            people=related_aggregate(ReachCount.objects.all(), "session__window", Sum("count")),
+        )
+
+
 class MobileWindow(ReviewableModel):
     """A mobile rights-dissemination window installed at a school (or another site)."""
 
@@ -55,10 +66,10 @@ class MobileWindow(ReviewableModel):
     )
     site_name = models.CharField(_("otro lugar"), max_length=200, blank=True)
     municipality = models.ForeignKey(
-        "municipalities.Municipality", verbose_name=_("municipio"), on_delete=models.PROTECT, related_name="windows"
+        "geography.Municipality", verbose_name=_("municipio"), on_delete=models.PROTECT, related_name="windows"
     )
     office = models.ForeignKey(
-        "municipalities.TerritorialOffice", verbose_name=_("oficina"), on_delete=models.PROTECT, related_name="windows"
+        "geography.TerritorialOffice", verbose_name=_("oficina"), on_delete=models.PROTECT, related_name="windows"
     )
     installed_on = models.DateField(_("instalada el"))
     removed_on = models.DateField(_("retirada el"), null=True, blank=True)
@@ -66,6 +77,7 @@ class MobileWindow(ReviewableModel):
 
     SCOPE_OFFICE = "office"
     SCOPE_DEPARTMENT = "office__department"
+    objects = ScopedManager.from_queryset(MobileWindowQuerySet)()
     history = HistoricalRecords()
 
     class Meta:
@@ -93,6 +105,15 @@ class MobileWindow(ReviewableModel):
 class WindowSessionQuerySet(ScopedQuerySet):
     def in_period(self, start, end):
         return self.filter(date__gte=start, date__lte=end)
+
+    def with_people(self):
+        """People reached per session, summed in the database (one subquery each, no per-row query)."""
+        cells = ReachCount.objects.all()
+        return self.annotate(
+            people=related_aggregate(cells, "session", Sum("count")),
+            women=related_aggregate(cells.filter(sex=Sex.FEMALE), "session", Sum("count")),
+            men=related_aggregate(cells.filter(sex=Sex.MALE), "session", Sum("count")),
+        )
 
 
 class WindowSession(ReviewableModel):

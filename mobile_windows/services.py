@@ -7,34 +7,31 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError, assign_and_save
+from core.permissions import Action, require
+from geography.models import Municipality
+from geography.services import check_municipality_in_scope, office_fields
+from indicators.disaggregation import GRID_AGE_GROUPS, GRID_SEXES
 from mobile_windows.models import MobileWindow, ReachCount, School, WindowSession, WindowStatus
-from municipalities.models import Municipality
-from municipalities.records import (
-    RecordError,
-    check_can_write,
-    check_editable,
-    check_municipality_in_scope,
-    full_clean_or_raise,
-    office_for,
-)
-from pess_tracker.disaggregation import GRID_AGE_GROUPS, GRID_SEXES
+from review.services import check_editable, save_record
 
 # Refused writes on schools, windows and sessions: the same error type as the shared checks raise.
-WindowError = RecordError
 
 
 @transaction.atomic
 def create_school(*, by, mined_code: str, name: str, municipality: Municipality, address: str = "") -> School:
     """Register a prioritised school in a municipality of the user's department."""
-    check_can_write(by)
+    require(by, Action.CREATE)
     check_municipality_in_scope(by, municipality)
-    school = School(mined_code=mined_code.strip(), name=name.strip(), municipality=municipality, address=address)
-    if School.objects.filter(mined_code=school.mined_code).exists():
-        raise WindowError(
+    mined_code = mined_code.strip()
+    if School.objects.filter(mined_code=mined_code).exists():
+        raise DomainError(
             "duplicate_mined_code", _("Ya existe un centro escolar con ese código MINED."), field="mined_code"
         )
-    full_clean_or_raise(school)
-    school.save()
+    school = School()
+    assign_and_save(
+        school, {"mined_code": mined_code, "name": name.strip(), "municipality": municipality, "address": address}
+    )
     return school
 
 
@@ -51,43 +48,44 @@ def save_window(
     window: MobileWindow | None = None,
 ) -> MobileWindow:
     """Install (or edit) a mobile window at a school of the user's department, or at another site."""
-    check_can_write(by)
+    require(by, Action.CREATE)
     if window is not None:
         check_editable(window, by)
     if school is not None:
         if not School.objects.visible_to(by).filter(pk=school.pk).exists():
-            raise WindowError(
+            raise DomainError(
                 "school_out_of_scope", _("El centro escolar no pertenece al departamento de su oficina."), "school"
             )
         municipality = school.municipality
         site_name = ""
     elif not site_name.strip():
-        raise WindowError("site_required", _("Elija un centro escolar o indique otro lugar."), field="school")
+        raise DomainError("site_required", _("Elija un centro escolar o indique otro lugar."), field="school")
     if municipality is None:
-        raise WindowError("municipality_required", _("Indique el municipio del lugar."), field="municipality")
+        raise DomainError("municipality_required", _("Indique el municipio del lugar."), field="municipality")
     check_municipality_in_scope(by, municipality)
     if removed_on is not None and removed_on < installed_on:
-        raise WindowError(
+        raise DomainError(
             "removed_before_installed",
             _("La fecha de retiro no puede ser anterior a la de instalación."),
             field="removed_on",
         )
     if status == WindowStatus.REMOVED and removed_on is None:
-        raise WindowError(
+        raise DomainError(
             "removed_on_required", _("Indique la fecha en que se retiró la ventanilla."), field="removed_on"
         )
-    if window is None:
-        window = MobileWindow(created_by=by, office=office_for(by, municipality))
-    elif window.municipality_id != municipality.pk:
-        window.office = office_for(by, municipality)
-    window.school = school
-    window.site_name = site_name.strip()
-    window.municipality = municipality
-    window.installed_on = installed_on
-    window.removed_on = removed_on
-    window.status = status
-    full_clean_or_raise(window, exclude=["created_by", "reviewed_by"])
-    window.save()
+    window = window or MobileWindow(created_by=by)
+    save_record(
+        window,
+        {
+            **office_fields(by, window, municipality),
+            "school": school,
+            "site_name": site_name.strip(),
+            "municipality": municipality,
+            "installed_on": installed_on,
+            "removed_on": removed_on,
+            "status": status,
+        },
+    )
     return window
 
 
@@ -120,48 +118,50 @@ def save_session(
     Zero cells are not stored (a missing cell reads as 0 everywhere). A session with nobody
     reached must be confirmed explicitly. Sessions after the window was removed are refused.
     """
-    check_can_write(by)
+    require(by, Action.CREATE)
     if not MobileWindow.objects.visible_to(by).filter(pk=window.pk).exists():
-        raise WindowError("not_allowed", _("La ventanilla no pertenece a su oficina."))
+        raise DomainError("not_allowed", _("La ventanilla no pertenece a su oficina."))
     if session is not None:
         check_editable(session, by)
     valid_cells = set(grid_cells())
     cleaned = {}
     for cell, value in counts.items():
         if cell not in valid_cells:
-            raise WindowError("unknown_cell", _("Celda de la tabla de personas alcanzadas desconocida."))
+            raise DomainError("unknown_cell", _("Celda de la tabla de personas alcanzadas desconocida."))
         if value is None:
             value = 0
         if not isinstance(value, int) or value < 0:
-            raise WindowError("negative_count", _("Las cantidades de personas deben ser números enteros ≥ 0."))
+            raise DomainError("negative_count", _("Las cantidades de personas deben ser números enteros ≥ 0."))
         cleaned[cell] = value
     if sum(cleaned.values()) == 0 and not zero_confirmed:
-        raise WindowError(
+        raise DomainError(
             "zero_not_confirmed",
             _("No registró ninguna persona alcanzada: confirme que la jornada no tuvo público."),
             field="confirm_zero",
         )
     if date < window.installed_on:
-        raise WindowError(
+        raise DomainError(
             "before_installation", _("La fecha es anterior a la instalación de la ventanilla."), field="date"
         )
     if window.removed_on is not None and date > window.removed_on:
-        raise WindowError("window_removed", _("La ventanilla ya estaba retirada en esa fecha."), field="date")
+        raise DomainError("window_removed", _("La ventanilla ya estaba retirada en esa fecha."), field="date")
     if window.status == WindowStatus.REMOVED and window.removed_on is None:
-        raise WindowError("window_removed", _("La ventanilla está retirada."), field="date")
-    if session is None:
-        session = WindowSession(window=window, created_by=by)
-    session.date = date
-    session.hours = hours
-    session.topic_leiv_rights = topic_leiv_rights
-    session.topic_violence_types = topic_violence_types
-    session.topic_where_to_seek_help = topic_where_to_seek_help
-    session.topic_other = topic_other.strip()
-    session.materials_handed_out = materials_handed_out
-    session.referrals = referrals
-    session.notes = notes
-    full_clean_or_raise(session, exclude=["created_by", "reviewed_by"])
-    session.save()
+        raise DomainError("window_removed", _("La ventanilla está retirada."), field="date")
+    session = session or WindowSession(window=window, created_by=by)
+    save_record(
+        session,
+        {
+            "date": date,
+            "hours": hours,
+            "topic_leiv_rights": topic_leiv_rights,
+            "topic_violence_types": topic_violence_types,
+            "topic_where_to_seek_help": topic_where_to_seek_help,
+            "topic_other": topic_other.strip(),
+            "materials_handed_out": materials_handed_out,
+            "referrals": referrals,
+            "notes": notes,
+        },
+    )
     # Cell by cell (at most 15 rows) so that every change lands in the audit history.
     existing = {(rc.sex, rc.age_group): rc for rc in session.reach_counts.all()}
     for cell in grid_cells():

@@ -1,40 +1,20 @@
 """Staff pages for prioritised schools, mobile windows and their sessions."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, Sum
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
 
+from core.permissions import is_writer as can_write
+from core.records import RecordFormView, page_of
+from indicators.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup, Sex
 from mobile_windows.forms import SchoolForm, SessionForm, WindowForm
 from mobile_windows.models import MobileWindow, ReachCount, School, WindowSession, WindowStatus
-from mobile_windows.services import WindowError, create_school, grid_cells, save_session, save_window
-from municipalities.records import apply_error, can_write, page_of, submit_for_review
-from pess_tracker import periods
-from pess_tracker.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup, Sex
-from pess_tracker.querysets import related_aggregate
-from pess_tracker.review import can_edit
-
-
-def sessions_with_people(queryset):
-    """People reached per session, summed in the database (one subquery each, no per-row query)."""
-    cells = ReachCount.objects.all()
-    return queryset.annotate(
-        people=related_aggregate(cells, "session", Sum("count")),
-        women=related_aggregate(cells.filter(sex=Sex.FEMALE), "session", Sum("count")),
-        men=related_aggregate(cells.filter(sex=Sex.MALE), "session", Sum("count")),
-    )
-
-
-def windows_with_totals(queryset):
-    """Sessions and people per window as correlated subqueries: no GROUP BY over the whole list,
-    so the paginator's COUNT stays cheap (Django drops unused subquery annotations from it)."""
-    return queryset.annotate(
-        session_count=related_aggregate(WindowSession.objects.all(), "window"),
-        people=related_aggregate(ReachCount.objects.all(), "session__window", Sum("count")),
-    )
-
+from mobile_windows.services import create_school, grid_cells, save_session, save_window
+from review.services import can_edit
+from review.views import submit_view
 
 # --- Schools ------------------------------------------------------------------------------
 
@@ -57,21 +37,28 @@ def school_list(request):
     )
 
 
-@login_required
-def school_create(request):
-    if not can_write(request.user):
-        messages.error(request, _("Su perfil no permite registrar datos."))
-        return redirect("mobile_windows:school_list")
-    form = SchoolForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            school = create_school(by=request.user, **form.cleaned_data)
-        except WindowError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("Centro escolar «%(name)s» registrado.") % {"name": school.name})
-            return redirect("mobile_windows:school_list")
-    return render(request, "mobile_windows/school_form.html", {"form": form})
+class SchoolFormView(RecordFormView):
+    """Register a prioritised school (schools are registered, not edited, from these pages)."""
+
+    model = School
+    form_class = SchoolForm
+    template_name = "mobile_windows/school_form.html"
+    context_object_name = "school"
+    list_url = "mobile_windows:school_list"
+    date_field = None
+    denied_message = gettext_lazy("Su perfil no permite registrar datos.")
+
+    def save(self, form, record):
+        return create_school(by=self.request.user, **form.cleaned_data)
+
+    def success_message(self, saved) -> str:
+        return _("Centro escolar «%(name)s» registrado.") % {"name": saved.name}
+
+    def success_url(self, saved) -> str:
+        return reverse(self.list_url)
+
+
+school_create = SchoolFormView.as_view()
 
 
 # --- Windows ------------------------------------------------------------------------------
@@ -80,9 +67,12 @@ def school_create(request):
 @login_required
 def window_list(request):
     status = request.GET.get("status", "")
-    windows = windows_with_totals(
-        MobileWindow.objects.visible_to(request.user).select_related("school", "municipality", "office")
-    ).order_by("-installed_on", "-pk")
+    windows = (
+        MobileWindow.objects.visible_to(request.user)
+        .select_related("school", "municipality", "office")
+        .with_totals()
+        .order_by("-installed_on", "-pk")
+    )
     if status in WindowStatus.values:
         windows = windows.filter(status=status)
     return render(
@@ -97,34 +87,22 @@ def window_list(request):
     )
 
 
-def _window_form_view(request, window=None):
-    if not can_write(request.user) or (window is not None and not can_edit(window, request.user)):
-        messages.error(request, _("No puede modificar esta ventanilla."))
-        return redirect(window.get_absolute_url() if window else "mobile_windows:window_list")
-    initial = {} if window is not None else {"installed_on": periods.today()}
-    if window is None and request.GET.get("school"):
-        initial["school"] = request.GET["school"]
-    form = WindowForm(request.POST or None, instance=window, initial=initial, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = save_window(by=request.user, window=window, **form.cleaned_data)
-        except WindowError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("Ventanilla guardada."))
-            return redirect(saved.get_absolute_url())
-    return render(request, "mobile_windows/window_form.html", {"form": form, "window": window})
+class WindowFormView(RecordFormView):
+    model = MobileWindow
+    form_class = WindowForm
+    template_name = "mobile_windows/window_form.html"
+    context_object_name = "window"
+    list_url = "mobile_windows:window_list"
+    date_field = "installed_on"
+    query_initial = {"school": "school"}
+    denied_message = gettext_lazy("No puede modificar esta ventanilla.")
+    saved_message = gettext_lazy("Ventanilla guardada.")
+
+    def save(self, form, record):
+        return save_window(by=self.request.user, window=record, **form.cleaned_data)
 
 
-@login_required
-def window_create(request):
-    return _window_form_view(request)
-
-
-@login_required
-def window_update(request, pk):
-    window = get_object_or_404(MobileWindow.objects.visible_to(request.user), pk=pk)
-    return _window_form_view(request, window)
+window_create = window_update = WindowFormView.as_view()
 
 
 @login_required
@@ -133,7 +111,7 @@ def window_detail(request, pk):
         MobileWindow.objects.visible_to(request.user).select_related("school", "municipality", "office"), pk=pk
     )
     base = WindowSession.objects.visible_to(request.user).filter(window=window)
-    sessions = sessions_with_people(base)
+    sessions = base.with_people()
     totals = base.aggregate(
         session_count=Count("pk"), hours=Sum("hours"), materials=Sum("materials_handed_out"), referrals=Sum("referrals")
     )
@@ -174,57 +152,52 @@ def _grid_table(cells: dict) -> dict:
     }
 
 
-@login_required
-@require_POST
-def window_submit(request, pk):
-    window = get_object_or_404(MobileWindow.objects.visible_to(request.user), pk=pk)
-    return submit_for_review(request, window)
+window_submit = submit_view(MobileWindow)
 
 
 # --- Sessions -----------------------------------------------------------------------------
 
 
-def _session_form_view(request, window, session=None):
-    if not can_write(request.user) or (session is not None and not can_edit(session, request.user)):
-        messages.error(request, _("No puede modificar esta jornada."))
-        return redirect(session.get_absolute_url() if session else window.get_absolute_url())
-    counts = {}
-    if session is not None:
-        counts = {(rc.sex, rc.age_group): rc.count for rc in session.reach_counts.all()}
-    initial = {} if session is not None else {"date": periods.today()}
-    form = SessionForm(request.POST or None, instance=session, counts=counts, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = save_session(
-                by=request.user, window=window, session=session, counts=form.counts(), **form.session_values()
-            )
-        except WindowError as exc:
-            apply_error(form, exc)
+class SessionFormView(RecordFormView):
+    """A day at a window (URL `window_pk` to create, `pk` to edit) with its people-reached grid."""
+
+    model = WindowSession
+    form_class = SessionForm
+    template_name = "mobile_windows/session_form.html"
+    context_object_name = "session"
+    select_related = ("window__school", "window__municipality")
+    denied_message = gettext_lazy("No puede modificar esta jornada.")
+    saved_message = gettext_lazy("Jornada guardada.")
+
+    def get_object(self):
+        session = super().get_object()
+        if session is not None:
+            self.window = session.window
         else:
-            messages.success(request, _("Jornada guardada."))
-            return redirect(saved.get_absolute_url())
-    return render(
-        request,
-        "mobile_windows/session_form.html",
-        {"form": form, "window": window, "session": session, "cell_count": len(grid_cells())},
-    )
+            windows = MobileWindow.objects.visible_to(self.request.user).select_related("school", "municipality")
+            self.window = get_object_or_404(windows, pk=self.kwargs["window_pk"])
+        return session
+
+    def refused_url(self) -> str:
+        return (self.object or self.window).get_absolute_url()
+
+    def get_form_kwargs(self) -> dict:
+        kwargs = super().get_form_kwargs()
+        del kwargs["user"]
+        if self.object is not None:
+            kwargs["counts"] = {(rc.sex, rc.age_group): rc.count for rc in self.object.reach_counts.all()}
+        return kwargs
+
+    def save(self, form, record):
+        return save_session(
+            by=self.request.user, window=self.window, session=record, counts=form.counts(), **form.session_values()
+        )
+
+    def get_context_data(self, **context) -> dict:
+        return super().get_context_data(window=self.window, cell_count=len(grid_cells()), **context)
 
 
-@login_required
-def session_create(request, window_pk):
-    window = get_object_or_404(
-        MobileWindow.objects.visible_to(request.user).select_related("school", "municipality"), pk=window_pk
-    )
-    return _session_form_view(request, window)
-
-
-@login_required
-def session_update(request, pk):
-    session = get_object_or_404(
-        WindowSession.objects.visible_to(request.user).select_related("window__school", "window__municipality"),
-        pk=pk,
-    )
-    return _session_form_view(request, session.window, session)
+session_create = session_update = SessionFormView.as_view()
 
 
 @login_required
@@ -243,8 +216,4 @@ def session_detail(request, pk):
     )
 
 
-@login_required
-@require_POST
-def session_submit(request, pk):
-    session = get_object_or_404(WindowSession.objects.visible_to(request.user), pk=pk)
-    return submit_for_review(request, session)
+session_submit = submit_view(WindowSession)

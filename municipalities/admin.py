@@ -1,67 +1,21 @@
 from django.contrib import admin
+from django.db.models import F
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin_scoping import ScopedModelAdmin, ScopedTabularInline
+from indicators.admin_progress import MunicipalProgressAdmin
+from indicators.models import MunicipalProgress
 from municipalities.models import (
-    Department,
     FollowUpAction,
-    Institution,
-    Municipality,
     MunicipalPlan,
-    PeriodClosure,
+    PlanStage,
     PlanStageChange,
     TableMeeting,
-    Target,
     TechnicalAssistance,
-    TerritorialOffice,
-    ThematicTable,
 )
-from pess_tracker.admin_review import ReviewActionsMixin
-from pess_tracker.admin_scoping import ScopedModelAdmin, ScopedTabularInline
-
-REVIEW_FIELDS = (
-    "review_state",
-    "review_comment",
-    "submitted_at",
-    "reviewed_at",
-    "reviewed_by",
-    "created_by",
-    "review_transitions",
-)
-
-
-class ReviewableAdmin(ReviewActionsMixin, ScopedModelAdmin, SimpleHistoryAdmin):
-    """Shared settings for records under review: review fields are set by the review actions,
-    approve / return are changelist actions, and the change page lists every review transition."""
-
-    readonly_fields = REVIEW_FIELDS
-
-
-@admin.register(Department)
-class DepartmentAdmin(ScopedModelAdmin):
-    list_display = ("code", "iso_code", "name", "zone")
-    search_fields = ("name", "code", "iso_code")
-
-
-@admin.register(Municipality)
-class MunicipalityAdmin(ScopedModelAdmin):
-    list_display = ("code", "name", "department", "municipality_2024", "pess_phase", "pess_entry_date")
-    list_filter = ("pess_phase", "department")
-    list_select_related = ("department",)
-    search_fields = ("name", "code", "municipality_2024")
-
-
-@admin.register(TerritorialOffice)
-class TerritorialOfficeAdmin(ScopedModelAdmin):
-    list_display = ("name", "department", "phone", "email", "named_in_source")
-    list_filter = ("department", "named_in_source")
-    list_select_related = ("department",)
-    search_fields = ("name", "code")
-
-
-@admin.register(ThematicTable)
-class ThematicTableAdmin(ScopedModelAdmin):
-    list_display = ("name", "code")
-    search_fields = ("name", "code")
+from review.admin import ReviewableAdmin
 
 
 class FollowUpActionInline(ScopedTabularInline):
@@ -86,15 +40,6 @@ class FollowUpActionAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
     list_select_related = ("meeting__table", "meeting__municipality")
     search_fields = ("description", "responsible")
     autocomplete_fields = ("meeting",)
-
-
-@admin.register(Institution)
-class InstitutionAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
-    list_display = ("name", "kind", "municipality")
-    list_filter = ("kind", "municipality__department")
-    list_select_related = ("municipality",)
-    search_fields = ("name", "search_name")
-    autocomplete_fields = ("municipality",)
 
 
 @admin.register(TechnicalAssistance)
@@ -132,41 +77,27 @@ class PlanStageChangeAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
     autocomplete_fields = ("plan", "proposed_by", "decided_by")
 
 
-@admin.register(Target)
-class TargetAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
-    """Managers (and administrators) set targets; coordinators only read them (role permissions)."""
+@admin.register(MunicipalProgress)
+class PlanProgressAdmin(MunicipalProgressAdmin):
+    """The municipal progress admin (indicators.admin_progress) with each municipality's plan stage."""
 
-    list_display = ("year", "indicator", "municipality", "office", "value")
-    list_filter = ("year", "indicator", "municipality__department", "municipality__pess_phase")
-    list_select_related = ("municipality", "office")
-    search_fields = ("municipality__name", "office__name")
-    autocomplete_fields = ("municipality", "office")
-    change_list_template = "admin/municipalities/target/change_list.html"
+    list_display = (
+        *MunicipalProgressAdmin.summary_columns,
+        "plan_stage_display",
+        *MunicipalProgressAdmin.figure_columns,
+    )
 
-    def get_urls(self):
-        from municipalities.admin_targets import target_urls
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(plan_stage=F("plan__stage"))
 
-        return [*target_urls(self), *super().get_urls()]
+    @admin.display(description=gettext_lazy("Plan"), ordering="plan_stage")
+    def plan_stage_display(self, obj):
+        return PlanStage(obj.plan_stage).label if obj.plan_stage else _("Sin plan")
 
-
-@admin.register(PeriodClosure)
-class PeriodClosureAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
-    """Closures are made and reopened only from the municipality detail (close / reopen pages),
-    through pess_tracker.review.close_period / reopen_period: here they are read-only."""
-
-    list_display = ("municipality", "year", "month", "closed_by", "closed_at", "reopened_at", "reopen_reason")
-    list_filter = ("year", "month", "municipality__department")
-    list_select_related = ("municipality", "closed_by", "reopened_by")
-    search_fields = ("municipality__name", "reopen_reason")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-from municipalities import admin_progress  # noqa: E402,F401  (registers the progress changelist)
+    def detail_context(self, request, municipality) -> dict:
+        return {
+            "plan": MunicipalPlan.objects.filter(municipality=municipality).select_related("office").first(),
+            "stage_changes": PlanStageChange.objects.filter(plan__municipality=municipality)
+            .select_related("proposed_by", "decided_by")
+            .order_by("-date", "-pk"),
+        }

@@ -3,18 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mobile_windows.forms import DateInput
-from municipalities.models import (
-    FollowUpAction,
-    Institution,
-    InstitutionKind,
-    Municipality,
-    MunicipalPlan,
-    PlanStage,
-    TableMeeting,
-    TechnicalAssistance,
-)
-from pess_tracker.models import User
+from core.models import User
+from core.permissions import FIELD_TEAM
+from core.widgets import DateInput
+from geography.models import Institution, InstitutionKind, Municipality
+from municipalities.models import FollowUpAction, MunicipalPlan, PlanStage, TableMeeting, TechnicalAssistance
 
 
 def _municipalities(user):
@@ -54,7 +47,7 @@ class MeetingForm(forms.ModelForm):
         self.fields["municipality"].queryset = _municipalities(user)
         department_id = user.office.department_id if user.office_id else None
         self.fields["isdemu_participants"].queryset = (
-            User.objects.filter(is_active=True, office__department_id=department_id, role__in=["staff", "coordinator"])
+            User.objects.filter(is_active=True, office__department_id=department_id, role__in=FIELD_TEAM)
             .select_related("office")
             .order_by("first_name", "username")
         )

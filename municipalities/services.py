@@ -7,34 +7,28 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError, assign_and_save
+from core.models import User
+from core.permissions import Action, require
+from core.text import normalize_name
+from geography.models import Institution, Municipality, ThematicTable
+from geography.services import check_municipality_in_scope, office_fields, office_for
 from municipalities.models import (
     FollowUpAction,
     FollowUpStatus,
-    Institution,
-    Municipality,
     MunicipalPlan,
     PlanStage,
     PlanStageChange,
     StageChangeStatus,
     TableMeeting,
     TechnicalAssistance,
-    ThematicTable,
 )
-from municipalities.records import (
-    RecordError,
-    check_can_write,
-    check_editable,
-    check_municipality_in_scope,
-    full_clean_or_raise,
-    office_for,
-)
-from pess_tracker.models import User
-from pess_tracker.text import normalize_name
+from review.services import check_editable, save_record
 
 
 def _check_future(date: datetime.date, field: str = "date"):
     if date > timezone.localdate():
-        raise RecordError("future_date", _("La fecha no puede ser futura."), field=field)
+        raise DomainError("future_date", _("La fecha no puede ser futura."), field=field)
 
 
 # --- Thematic-table meetings --------------------------------------------------------------
@@ -53,30 +47,30 @@ def save_meeting(
     meeting: TableMeeting | None = None,
 ) -> TableMeeting:
     """Record (or edit) a thematic-table meeting in a municipality of the user's department."""
-    check_can_write(by)
+    require(by, Action.CREATE)
     if meeting is not None:
         check_editable(meeting, by)
     check_municipality_in_scope(by, municipality)
     _check_future(date)
-    office = office_for(by, municipality)
     participants = list(isdemu_participants)
     if any(p.office_id is None or p.office.department_id != municipality.department_id for p in participants):
-        raise RecordError(
+        raise DomainError(
             "participant_out_of_scope",
             _("El personal presente debe pertenecer a la oficina del departamento."),
             field="isdemu_participants",
         )
-    if meeting is None:
-        meeting = TableMeeting(created_by=by, office=office)
-    elif meeting.municipality_id != municipality.pk:
-        meeting.office = office
-    meeting.municipality = municipality
-    meeting.table = table
-    meeting.date = date
-    meeting.agreements = agreements
-    meeting.follow_up = follow_up
-    full_clean_or_raise(meeting, exclude=["created_by", "reviewed_by"])
-    meeting.save()
+    meeting = meeting or TableMeeting(created_by=by)
+    save_record(
+        meeting,
+        {
+            **office_fields(by, meeting, municipality),
+            "municipality": municipality,
+            "table": table,
+            "date": date,
+            "agreements": agreements,
+            "follow_up": follow_up,
+        },
+    )
     meeting.isdemu_participants.set(participants)
     return meeting
 
@@ -91,28 +85,28 @@ def add_follow_up_action(
     due_date: datetime.date | None = None,
 ) -> FollowUpAction:
     """Add a follow-up action (with its due date) agreed at a meeting."""
-    check_can_write(by)
+    require(by, Action.CREATE)
     if not TableMeeting.objects.visible_to(by).filter(pk=meeting.pk).exists():
-        raise RecordError("not_allowed", _("La reunión no pertenece a su oficina."))
+        raise DomainError("not_allowed", _("La reunión no pertenece a su oficina."))
     if due_date is not None and due_date < meeting.date:
-        raise RecordError(
+        raise DomainError(
             "due_before_meeting", _("La fecha límite no puede ser anterior a la reunión."), field="due_date"
         )
-    action = FollowUpAction(meeting=meeting, description=description.strip(), responsible=responsible.strip())
-    action.due_date = due_date
-    full_clean_or_raise(action)
-    action.save()
+    action = FollowUpAction(meeting=meeting)
+    assign_and_save(
+        action, {"description": description.strip(), "responsible": responsible.strip(), "due_date": due_date}
+    )
     return action
 
 
 @transaction.atomic
 def set_follow_up_status(*, by: User, action: FollowUpAction, status: str) -> FollowUpAction:
     """Follow-up actions keep moving after the meeting is approved: their status stays editable."""
-    check_can_write(by)
+    require(by, Action.CREATE)
     if not FollowUpAction.objects.visible_to(by).filter(pk=action.pk).exists():
-        raise RecordError("not_allowed", _("La acción no pertenece a su oficina."))
+        raise DomainError("not_allowed", _("La acción no pertenece a su oficina."))
     if status not in FollowUpStatus.values:
-        raise RecordError("invalid_status", _("Estado no válido."), field="status")
+        raise DomainError("invalid_status", _("Estado no válido."), field="status")
     if action.status != status:
         action.status = status
         action.save(update_fields=["status"])
@@ -127,17 +121,17 @@ def get_or_create_institution(
     *, by: User, name: str, kind: str, municipality: Municipality | None = None
 ) -> tuple[Institution, bool]:
     """The shared registry: an institution with the same (accent-insensitive) name and municipality is reused."""
-    check_can_write(by)
+    require(by, Action.CREATE)
     name = " ".join(name.split())
     if not name:
-        raise RecordError("name_required", _("Indique el nombre de la institución."), field="new_institution_name")
+        raise DomainError("name_required", _("Indique el nombre de la institución."), field="new_institution_name")
     existing = Institution.objects.filter(search_name=normalize_name(name), municipality=municipality).first()
     if existing is not None:
         return existing, False
-    institution = Institution(name=name, kind=kind, municipality=municipality)
-    institution.search_name = normalize_name(name)
-    full_clean_or_raise(institution)
-    institution.save()
+    institution = Institution()
+    assign_and_save(
+        institution, {"name": name, "kind": kind, "municipality": municipality, "search_name": normalize_name(name)}
+    )
     return institution, True
 
 
@@ -154,26 +148,26 @@ def save_assistance(
     assistance: TechnicalAssistance | None = None,
 ) -> TechnicalAssistance:
     """Record (or edit) a technical-assistance action for an institution in the user's department."""
-    check_can_write(by)
+    require(by, Action.CREATE)
     if assistance is not None:
         check_editable(assistance, by)
     check_municipality_in_scope(by, municipality)
     _check_future(date)
     if hours is None or hours <= 0:
-        raise RecordError("hours_not_positive", _("Las horas deben ser mayores que cero."), field="hours")
-    office = office_for(by, municipality)
-    if assistance is None:
-        assistance = TechnicalAssistance(created_by=by, office=office)
-    elif assistance.municipality_id != municipality.pk:
-        assistance.office = office
-    assistance.institution = institution
-    assistance.municipality = municipality
-    assistance.date = date
-    assistance.topic = topic
-    assistance.hours = hours
-    assistance.outcome = outcome
-    full_clean_or_raise(assistance, exclude=["created_by", "reviewed_by"])
-    assistance.save()
+        raise DomainError("hours_not_positive", _("Las horas deben ser mayores que cero."), field="hours")
+    assistance = assistance or TechnicalAssistance(created_by=by)
+    save_record(
+        assistance,
+        {
+            **office_fields(by, assistance, municipality),
+            "institution": institution,
+            "municipality": municipality,
+            "date": date,
+            "topic": topic,
+            "hours": hours,
+            "outcome": outcome,
+        },
+    )
     return assistance
 
 
@@ -192,19 +186,17 @@ def save_plan(
     *, by: User, municipality: Municipality, gender_actions: str = "", plan: MunicipalPlan | None = None
 ) -> MunicipalPlan:
     """Open (or edit the gender actions of) a municipality's plan; the stage changes only by confirmation."""
-    check_can_write(by)
+    require(by, Action.CREATE)
     if plan is None:
         check_municipality_in_scope(by, municipality)
         if MunicipalPlan.objects.filter(municipality=municipality).exists():
-            raise RecordError("plan_exists", _("El municipio ya tiene un plan registrado."), field="municipality")
+            raise DomainError("plan_exists", _("El municipio ya tiene un plan registrado."), field="municipality")
         if not municipality.is_pess:
-            raise RecordError("not_pess", _("Solo los municipios PESS tienen plan."), field="municipality")
+            raise DomainError("not_pess", _("Solo los municipios PESS tienen plan."), field="municipality")
         plan = MunicipalPlan(municipality=municipality, office=office_for(by, municipality), created_by=by)
     else:
         check_editable(plan, by)
-    plan.gender_actions = gender_actions
-    full_clean_or_raise(plan, exclude=["created_by", "reviewed_by"])
-    plan.save()
+    save_record(plan, {"gender_actions": gender_actions})
     return plan
 
 
@@ -213,35 +205,42 @@ def propose_stage_change(
     *, by: User, plan: MunicipalPlan, to_stage: str, date: datetime.date, note: str = ""
 ) -> PlanStageChange:
     """Staff propose a new stage for a plan; it takes effect when a coordinator confirms it."""
-    check_can_write(by)
+    require(by, Action.CREATE)
     plan = MunicipalPlan.objects.visible_to(by).select_for_update().filter(pk=plan.pk).first()
     if plan is None:
-        raise RecordError("not_allowed", _("El plan no pertenece a su oficina."))
+        raise DomainError("not_allowed", _("El plan no pertenece a su oficina."))
     if to_stage not in PlanStage.values:
-        raise RecordError("invalid_stage", _("Etapa no válida."), field="to_stage")
+        raise DomainError("invalid_stage", _("Etapa no válida."), field="to_stage")
     if to_stage == plan.stage:
-        raise RecordError("same_stage", _("El plan ya está en esa etapa."), field="to_stage")
+        raise DomainError("same_stage", _("El plan ya está en esa etapa."), field="to_stage")
     _check_future(date)
     if plan.stage_date and date < plan.stage_date:
-        raise RecordError(
+        raise DomainError(
             "before_current_stage",
             _("La fecha no puede ser anterior a la de la etapa actual (%(date)s).")
             % {"date": plan.stage_date.strftime("%d/%m/%Y")},
             field="date",
         )
     if plan.stage_changes.filter(status=StageChangeStatus.PROPOSED).exists():
-        raise RecordError("pending_exists", _("Ya hay un cambio de etapa pendiente de confirmación para este plan."))
+        raise DomainError("pending_exists", _("Ya hay un cambio de etapa pendiente de confirmación para este plan."))
     return PlanStageChange.objects.create(
         plan=plan, from_stage=plan.stage, to_stage=to_stage, date=date, note=note.strip(), proposed_by=by
     )
 
 
+NOT_REVIEWER = _("Solo la coordinación departamental confirma cambios de etapa.")
+
+
 def _decidable(change: PlanStageChange, by: User) -> PlanStageChange:
-    if not (by.is_superuser or by.role == "admin" or by.is_coordinator):
-        raise RecordError("not_reviewer", _("Solo la coordinación departamental confirma cambios de etapa."))
+    require(
+        by,
+        Action.REVIEW,
+        code="not_reviewer",
+        message=_("Solo la coordinación departamental confirma cambios de etapa."),
+    )
     locked = PlanStageChange.objects.visible_to(by).select_for_update().filter(pk=change.pk).first()
     if locked is None:
-        raise RecordError("not_allowed", _("El plan no pertenece a su departamento."))
+        raise DomainError("not_allowed", _("El plan no pertenece a su departamento."))
     return locked
 
 
@@ -252,10 +251,10 @@ def confirm_stage_change(*, by: User, change: PlanStageChange) -> PlanStageChang
     if change.status == StageChangeStatus.CONFIRMED:
         return change
     if change.status != StageChangeStatus.PROPOSED:
-        raise RecordError("already_decided", _("Este cambio de etapa ya fue rechazado."))
+        raise DomainError("already_decided", _("Este cambio de etapa ya fue rechazado."))
     plan = MunicipalPlan.objects.select_for_update().get(pk=change.plan_id)
     if plan.stage != change.from_stage:
-        raise RecordError("stale", _("El plan cambió de etapa después de la propuesta; rechácela y proponga de nuevo."))
+        raise DomainError("stale", _("El plan cambió de etapa después de la propuesta; rechácela y proponga de nuevo."))
     plan.stage = change.to_stage
     plan.stage_date = change.date
     fields = ["stage", "stage_date", "updated_at"]
@@ -264,7 +263,7 @@ def confirm_stage_change(*, by: User, change: PlanStageChange) -> PlanStageChang
         setattr(plan, date_field, change.date)
         fields.append(date_field)
     if plan.diagnostic_started_on and plan.diagnostic_done_on and plan.diagnostic_done_on < plan.diagnostic_started_on:
-        raise RecordError("dates_out_of_order", _("El diagnóstico no puede concluir antes de iniciar."))
+        raise DomainError("dates_out_of_order", _("El diagnóstico no puede concluir antes de iniciar."))
     plan.save(update_fields=fields)
     change.status = StageChangeStatus.CONFIRMED
     change.decided_by = by
@@ -280,7 +279,7 @@ def reject_stage_change(*, by: User, change: PlanStageChange) -> PlanStageChange
     if change.status == StageChangeStatus.REJECTED:
         return change
     if change.status != StageChangeStatus.PROPOSED:
-        raise RecordError("already_decided", _("Este cambio de etapa ya fue confirmado."))
+        raise DomainError("already_decided", _("Este cambio de etapa ya fue confirmado."))
     change.status = StageChangeStatus.REJECTED
     change.decided_by = by
     change.decided_at = timezone.now()

@@ -1,56 +1,25 @@
 """Staff pages: municipalities, thematic-table meetings, technical assistance, institutions, plans."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.db.models import Count, OuterRef, Subquery
+from django.shortcuts import get_object_or_404, render
 
+from core.permissions import is_writer as can_write
+from geography.models import Municipality, TerritorialOffice
+from indicators import figures as indicators
+from indicators import periods, registry
+from indicators.figures import IndicatorKey
 from mobile_windows.models import MobileWindow, WindowSession
-from mobile_windows.views import sessions_with_people, windows_with_totals
-from municipalities import services
-from municipalities.forms import AssistanceForm, FollowUpActionForm, MeetingForm, PlanForm, StageChangeForm
 from municipalities.models import (
-    FollowUpAction,
-    FollowUpStatus,
-    Institution,
-    Municipality,
     MunicipalPlan,
-    PlanStageChange,
-    StageChangeStatus,
     TableMeeting,
     TechnicalAssistance,
-    TerritorialOffice,
-    ThematicTable,
 )
-from municipalities.records import RecordError, apply_error, can_write, page_of, submit_for_review
-from pess_tracker import indicators, periods
-from pess_tracker.indicators import IndicatorKey
-from pess_tracker.querysets import related_aggregate
-from pess_tracker.review import can_edit
 from workshops.models import Workshop
 
-# The figures shown per municipality (index and municipality page), in display order.
-MUNICIPALITY_KEYS = [
-    IndicatorKey.WORKSHOPS_HELD,
-    IndicatorKey.TRAINING_HOURS,
-    IndicatorKey.PARTICIPANTS,
-    IndicatorKey.WINDOW_SESSIONS,
-    IndicatorKey.PEOPLE_REACHED,
-    IndicatorKey.SCHOOLS_COVERED,
-    IndicatorKey.ASSISTANCE_ACTIONS,
-    IndicatorKey.INSTITUTIONS_ASSISTED,
-    IndicatorKey.TABLE_MEETINGS,
-]
-INDEX_KEYS = [
-    IndicatorKey.WORKSHOPS_HELD,
-    IndicatorKey.WINDOW_SESSIONS,
-    IndicatorKey.PEOPLE_REACHED,
-    IndicatorKey.ASSISTANCE_ACTIONS,
-    IndicatorKey.TABLE_MEETINGS,
-]
+# The figures of a municipality's page and of the municipality index (indicators.registry), in display order.
+MUNICIPALITY_KEYS = registry.keys("summary")
+INDEX_KEYS = registry.keys("headline")
 RECENT = 8
 
 
@@ -60,7 +29,7 @@ def _office_name():
     )
 
 
-def _municipality_filter(request, queryset, path="municipality"):
+def municipality_filter(request, queryset, path="municipality"):
     """?municipio=<pk> narrows a list to one municipality (the user's scope still applies)."""
     value = request.GET.get("municipio", "")
     if value.isdigit():
@@ -120,23 +89,25 @@ def municipality_detail(request, pk):
         Workshop.objects.visible_to(user).filter(municipality=municipality).order_by("-start_date", "-pk")[:RECENT]
     )
     sessions = list(
-        sessions_with_people(
-            WindowSession.objects.visible_to(user)
-            .filter(window__municipality=municipality)
-            .select_related("window__school")
-        )[:RECENT]
+        WindowSession.objects.visible_to(user)
+        .filter(window__municipality=municipality)
+        .select_related("window__school")
+        .with_people()[:RECENT]
     )
     windows = list(
-        windows_with_totals(
-            MobileWindow.objects.visible_to(user).filter(municipality=municipality).select_related("school")
-        )
+        MobileWindow.objects.visible_to(user)
+        .filter(municipality=municipality)
+        .select_related("school")
+        .with_totals()
         .exclude(status="removed")
         .order_by("-installed_on", "-pk")[:RECENT]
     )
     meetings = list(
-        _meetings_with_actions(
-            TableMeeting.objects.visible_to(user).filter(municipality=municipality).select_related("table")
-        ).order_by("-date", "-pk")[:RECENT]
+        TableMeeting.objects.visible_to(user)
+        .filter(municipality=municipality)
+        .select_related("table")
+        .with_action_counts()
+        .order_by("-date", "-pk")[:RECENT]
     )
     per_table = (
         TableMeeting.objects.visible_to(user)
@@ -171,361 +142,3 @@ def municipality_detail(request, pk):
 
 
 # --- Thematic-table meetings --------------------------------------------------------------
-
-
-def _meetings_with_actions(queryset):
-    return queryset.annotate(
-        action_count=Count("follow_up_actions", distinct=True),
-        open_actions=Count(
-            "follow_up_actions",
-            filter=Q(follow_up_actions__status__in=[FollowUpStatus.PENDING, FollowUpStatus.IN_PROGRESS]),
-            distinct=True,
-        ),
-    )
-
-
-@login_required
-def meeting_list(request):
-    meetings = _meetings_with_actions(
-        TableMeeting.objects.visible_to(request.user).select_related("municipality", "table")
-    ).order_by("-date", "-pk")
-    meetings, municipality_id = _municipality_filter(request, meetings)
-    table = request.GET.get("mesa", "")
-    if table.isdigit():
-        meetings = meetings.filter(table_id=int(table))
-    return render(
-        request,
-        "municipalities/meeting_list.html",
-        {
-            "page": page_of(request, meetings),
-            "tables": ThematicTable.objects.all(),
-            "table": table,
-            "municipality_id": municipality_id,
-            "can_write": can_write(request.user),
-        },
-    )
-
-
-def _meeting_form_view(request, meeting=None):
-    if not can_write(request.user) or (meeting is not None and not can_edit(meeting, request.user)):
-        messages.error(request, _("No puede modificar esta reunión."))
-        return redirect(meeting.get_absolute_url() if meeting else "municipalities:meeting_list")
-    initial = {} if meeting is not None else {"date": periods.today()}
-    if meeting is None and request.GET.get("municipio", "").isdigit():
-        initial["municipality"] = request.GET["municipio"]
-    form = MeetingForm(request.POST or None, instance=meeting, initial=initial, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.save_meeting(by=request.user, meeting=meeting, **form.cleaned_data)
-        except RecordError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("Reunión guardada."))
-            return redirect(saved.get_absolute_url())
-    return render(request, "municipalities/meeting_form.html", {"form": form, "meeting": meeting})
-
-
-@login_required
-def meeting_create(request):
-    return _meeting_form_view(request)
-
-
-@login_required
-def meeting_update(request, pk):
-    return _meeting_form_view(request, get_object_or_404(TableMeeting.objects.visible_to(request.user), pk=pk))
-
-
-@login_required
-def meeting_detail(request, pk, action_form=None):
-    meeting = get_object_or_404(
-        TableMeeting.objects.visible_to(request.user).select_related("municipality", "table", "office"), pk=pk
-    )
-    return render(
-        request,
-        "municipalities/meeting_detail.html",
-        {
-            "meeting": meeting,
-            "participants": meeting.isdemu_participants.order_by("first_name", "username"),
-            "actions": meeting.follow_up_actions.all(),
-            "statuses": FollowUpStatus.choices,
-            "action_form": action_form or FollowUpActionForm(),
-            "can_edit": can_edit(meeting, request.user),
-            "can_write": can_write(request.user),
-        },
-    )
-
-
-@login_required
-@require_POST
-def meeting_submit(request, pk):
-    return submit_for_review(request, get_object_or_404(TableMeeting.objects.visible_to(request.user), pk=pk))
-
-
-@login_required
-@require_POST
-def follow_up_create(request, pk):
-    meeting = get_object_or_404(TableMeeting.objects.visible_to(request.user), pk=pk)
-    form = FollowUpActionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_follow_up_action(by=request.user, meeting=meeting, **form.cleaned_data)
-        except RecordError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("Acción de seguimiento agregada."))
-            return redirect(meeting.get_absolute_url())
-    return meeting_detail(request, pk, action_form=form)
-
-
-@login_required
-@require_POST
-def follow_up_status(request, pk):
-    action = get_object_or_404(FollowUpAction.objects.visible_to(request.user).select_related("meeting"), pk=pk)
-    try:
-        services.set_follow_up_status(by=request.user, action=action, status=request.POST.get("status", ""))
-    except RecordError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Estado de la acción actualizado."))
-    return redirect(action.meeting.get_absolute_url())
-
-
-# --- Technical assistance and institutions ------------------------------------------------
-
-
-@login_required
-def assistance_list(request):
-    records = TechnicalAssistance.objects.visible_to(request.user).select_related("institution", "municipality")
-    records, municipality_id = _municipality_filter(request, records)
-    return render(
-        request,
-        "municipalities/assistance_list.html",
-        {"page": page_of(request, records), "municipality_id": municipality_id, "can_write": can_write(request.user)},
-    )
-
-
-def _assistance_form_view(request, assistance=None):
-    if not can_write(request.user) or (assistance is not None and not can_edit(assistance, request.user)):
-        messages.error(request, _("No puede modificar esta asistencia técnica."))
-        return redirect(assistance.get_absolute_url() if assistance else "municipalities:assistance_list")
-    initial = {} if assistance is not None else {"date": periods.today()}
-    if assistance is None and request.GET.get("municipio", "").isdigit():
-        initial["municipality"] = request.GET["municipio"]
-    if assistance is None and request.GET.get("institucion", "").isdigit():
-        initial["institution"] = request.GET["institucion"]
-    form = AssistanceForm(request.POST or None, instance=assistance, initial=initial, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        new_name = data.pop("new_institution_name", "")
-        new_kind = data.pop("new_institution_kind")
-        try:
-            with transaction.atomic():
-                if not data.get("institution"):
-                    data["institution"], _created = services.get_or_create_institution(
-                        by=request.user, name=new_name, kind=new_kind, municipality=data["municipality"]
-                    )
-                saved = services.save_assistance(by=request.user, assistance=assistance, **data)
-        except RecordError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("Asistencia técnica guardada."))
-            return redirect(saved.get_absolute_url())
-    return render(request, "municipalities/assistance_form.html", {"form": form, "assistance": assistance})
-
-
-@login_required
-def assistance_create(request):
-    return _assistance_form_view(request)
-
-
-@login_required
-def assistance_update(request, pk):
-    record = get_object_or_404(TechnicalAssistance.objects.visible_to(request.user), pk=pk)
-    return _assistance_form_view(request, record)
-
-
-@login_required
-def assistance_detail(request, pk):
-    record = get_object_or_404(
-        TechnicalAssistance.objects.visible_to(request.user).select_related("institution", "municipality", "office"),
-        pk=pk,
-    )
-    return render(
-        request,
-        "municipalities/assistance_detail.html",
-        {"record": record, "can_edit": can_edit(record, request.user)},
-    )
-
-
-@login_required
-@require_POST
-def assistance_submit(request, pk):
-    return submit_for_review(request, get_object_or_404(TechnicalAssistance.objects.visible_to(request.user), pk=pk))
-
-
-def _visible_assistance_count(user):
-    return related_aggregate(TechnicalAssistance.objects.visible_to(user), "institution")
-
-
-@login_required
-def institution_list(request):
-    from pess_tracker.text import normalize_name
-
-    query = request.GET.get("q", "").strip()
-    institutions = (
-        Institution.objects.visible_to(request.user)
-        .select_related("municipality")
-        .annotate(assistance_count=_visible_assistance_count(request.user))
-    )
-    if query:
-        institutions = institutions.filter(search_name__contains=normalize_name(query))
-    elif request.user.office_id:
-        # Without a search, the user's department first: that is where their work is.
-        department_id = request.user.office.department_id
-        institutions = institutions.filter(Q(municipality__department_id=department_id) | Q(municipality__isnull=True))
-    return render(
-        request,
-        "municipalities/institution_list.html",
-        {"page": page_of(request, institutions.order_by("name", "pk")), "query": query},
-    )
-
-
-@login_required
-def institution_detail(request, pk):
-    institution = get_object_or_404(Institution.objects.visible_to(request.user).select_related("municipality"), pk=pk)
-    records = (
-        TechnicalAssistance.objects.visible_to(request.user)
-        .filter(institution=institution)
-        .select_related("municipality")
-    )
-    return render(
-        request,
-        "municipalities/institution_detail.html",
-        {"institution": institution, "page": page_of(request, records), "can_write": can_write(request.user)},
-    )
-
-
-# --- Municipal plans ----------------------------------------------------------------------
-
-
-@login_required
-def plan_list(request):
-    plans = (
-        MunicipalPlan.objects.visible_to(request.user)
-        .select_related("municipality", "office")
-        .annotate(
-            pending=Count("stage_changes", filter=Q(stage_changes__status=StageChangeStatus.PROPOSED), distinct=True)
-        )
-        .order_by("municipality__department__code", "municipality__name")
-    )
-    without_plan = Municipality.objects.visible_to(request.user).pess().filter(plan__isnull=True).order_by("name")
-    return render(
-        request,
-        "municipalities/plan_list.html",
-        {"page": page_of(request, plans), "without_plan": without_plan, "can_write": can_write(request.user)},
-    )
-
-
-@login_required
-def plan_create(request):
-    if not can_write(request.user):
-        messages.error(request, _("Su perfil no permite registrar datos."))
-        return redirect("municipalities:plan_list")
-    initial = {}
-    if request.GET.get("municipio", "").isdigit():
-        initial["municipality"] = request.GET["municipio"]
-    form = PlanForm(request.POST or None, initial=initial, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            plan = services.save_plan(by=request.user, **form.cleaned_data)
-        except RecordError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("Plan registrado."))
-            return redirect(plan.get_absolute_url())
-    return render(request, "municipalities/plan_form.html", {"form": form, "plan": None})
-
-
-@login_required
-def plan_update(request, pk):
-    plan = get_object_or_404(MunicipalPlan.objects.visible_to(request.user).select_related("municipality"), pk=pk)
-    if not can_write(request.user) or not can_edit(plan, request.user):
-        messages.error(request, _("No puede modificar este plan."))
-        return redirect(plan.get_absolute_url())
-    form = PlanForm(request.POST or None, instance=plan, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_plan(by=request.user, plan=plan, municipality=plan.municipality, **form.cleaned_data)
-        except RecordError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("Plan guardado."))
-            return redirect(plan.get_absolute_url())
-    return render(request, "municipalities/plan_form.html", {"form": form, "plan": plan})
-
-
-@login_required
-def plan_detail(request, pk, stage_form=None):
-    plan = get_object_or_404(
-        MunicipalPlan.objects.visible_to(request.user).select_related("municipality", "office"), pk=pk
-    )
-    user = request.user
-    changes = list(plan.stage_changes.select_related("proposed_by", "decided_by"))
-    return render(
-        request,
-        "municipalities/plan_detail.html",
-        {
-            "plan": plan,
-            "changes": changes,
-            "pending": any(c.status == StageChangeStatus.PROPOSED for c in changes),
-            "stage_form": stage_form or StageChangeForm(plan=plan, initial={"date": periods.today()}),
-            "can_edit": can_edit(plan, user),
-            "can_write": can_write(user),
-            "can_decide": user.is_superuser or user.role == "admin" or user.is_coordinator,
-        },
-    )
-
-
-@login_required
-@require_POST
-def plan_propose(request, pk):
-    plan = get_object_or_404(MunicipalPlan.objects.visible_to(request.user), pk=pk)
-    form = StageChangeForm(request.POST, plan=plan)
-    if form.is_valid():
-        try:
-            services.propose_stage_change(by=request.user, plan=plan, **form.cleaned_data)
-        except RecordError as exc:
-            apply_error(form, exc)
-        else:
-            messages.success(request, _("Cambio de etapa propuesto: la coordinación debe confirmarlo."))
-            return redirect(plan.get_absolute_url())
-    return plan_detail(request, pk, stage_form=form)
-
-
-@login_required
-@require_POST
-def plan_submit(request, pk):
-    return submit_for_review(request, get_object_or_404(MunicipalPlan.objects.visible_to(request.user), pk=pk))
-
-
-def _decide(request, pk, service, done_message):
-    change = get_object_or_404(PlanStageChange.objects.visible_to(request.user).select_related("plan"), pk=pk)
-    try:
-        service(by=request.user, change=change)
-    except RecordError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done_message)
-    return redirect(change.plan.get_absolute_url())
-
-
-@login_required
-@require_POST
-def stage_change_confirm(request, pk):
-    return _decide(request, pk, services.confirm_stage_change, _("Cambio de etapa confirmado."))
-
-
-@login_required
-@require_POST
-def stage_change_reject(request, pk):
-    return _decide(request, pk, services.reject_stage_change, _("Cambio de etapa rechazado."))

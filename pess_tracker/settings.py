@@ -1,7 +1,9 @@
 """Settings for PESS Tracker, read from the environment (django-environ).
 
-Development defaults are safe and need nothing installed (SQLite in the project
-folder). Production (DEBUG=False) refuses to start with the development secret key.
+Fail safe: with nothing set, DEBUG is False and the production checks apply, so the app
+refuses to start without a strong SECRET_KEY and an explicit ALLOWED_HOSTS. Development is
+asked for explicitly with DEBUG=True (`make run` and the test suite set it; `.env.example` has
+it); it then needs nothing installed (SQLite in the project folder).
 """
 
 from datetime import timedelta
@@ -18,12 +20,23 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEV_SECRET_KEY = "dev-insecure-pess-tracker-key-change-me"  # noqa: S105 - development only
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: a server started with a missing or unread environment runs as production.
+DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50):
-    raise ImproperlyConfigured("SECRET_KEY must be set to a strong, unique value (50+ characters) when DEBUG is off.")
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a strong, unique value (50+ characters) when DEBUG is off "
+        "(DEBUG is off unless set: use DEBUG=True for development)."
+    )
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+# Development answers on the loopback names; production only on the host names it is given.
+_hosts = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
+ALLOWED_HOSTS = [host.strip() for host in _hosts if host.strip()]
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS must be set to the host names this site answers to (comma-separated, "
+        "e.g. pess.isdemu.gob.sv) when DEBUG is off."
+    )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Demo mode prints demo logins and allows the demo seeding commands.
@@ -45,11 +58,16 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "csp",
     # Our apps
-    "pess_tracker",
+    # Our apps, bottom layer first (see README "Architecture"; import-linter enforces the layers).
+    "core",
+    "geography",
+    "review",
+    "indicators",
     "municipalities",
     "workshops",
     "mobile_windows",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -61,11 +79,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.scoping.ScopeMiddleware",  # every request runs in its user's scope (fail closed)
     "django_otp.middleware.OTPMiddleware",
-    "pess_tracker.security.SessionLifetimeMiddleware",
-    "pess_tracker.security.TwoFactorMiddleware",
-    "pess_tracker.security.NoStoreMiddleware",
-    "pess_tracker.security.RefusedAccessMiddleware",
+    "core.security.SessionLifetimeMiddleware",
+    "core.security.TwoFactorMiddleware",
+    "core.security.NoStoreMiddleware",
+    "core.security.RefusedAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -110,7 +129,7 @@ if DB_STATEMENT_TIMEOUT_MS and DATABASES["default"]["ENGINE"].endswith("postgres
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-AUTH_USER_MODEL = "pess_tracker.User"
+AUTH_USER_MODEL = "core.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -124,7 +143,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 AUTHENTICATION_BACKENDS = [
     # Refuses logins while a username + address pair is locked out, then Django's backend.
-    "pess_tracker.security.LockoutBackend",
+    "core.security.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -173,7 +192,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "pess_tracker.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
 AXES_VERBOSE = False
 # Number of reverse proxies in front of gunicorn whose X-Forwarded-For we trust (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

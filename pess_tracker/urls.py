@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from pess_tracker import account_views, views
+from core import views as account_views
+from pess_tracker import views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -3,8 +3,9 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from municipalities.models import Municipality
-from pess_tracker import indicators, periods
+from geography.models import Municipality
+from indicators import figures as indicators
+from indicators import periods
 
 
 @login_required

@@ -1,7 +1,7 @@
 """Build a report: the tables and charts the page shows and the exports write, cell for cell.
 
 A report is plain data (tables of typed columns and rows), so the page, the CSV and the XLSX
-render the same figures. Every figure comes from pess_tracker.indicators (the one definition);
+render the same figures. Every figure comes from indicators.figures (the one definition);
 the number of queries is fixed by the filters, not by the amount of data.
 """
 
@@ -13,12 +13,14 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from municipalities.models import MunicipalPlan, PessPhase, PlanStage, TerritorialOffice
-from pess_tracker import indicators, periods
-from pess_tracker.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup
-from pess_tracker.indicators import IndicatorKey as K
+from geography.models import PessPhase, TerritorialOffice
+from indicators import figures as indicators
+from indicators import periods, registry
+from indicators.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup
+from indicators.figures import IndicatorKey as K
+from municipalities.models import MunicipalPlan, PlanStage
 from reports import charts
-from reports.forms import LEVEL_COLUMN, LINES, ReportFilters
+from reports.forms import LEVEL_COLUMN, LINE_INDICATORS, LINES, ReportFilters
 
 TEXT, INT, DEC, PCT = "text", "int", "dec", "pct"
 AGE_COLUMNS = [*GRID_AGE_GROUPS, AgeGroup.UNKNOWN]
@@ -61,7 +63,7 @@ def _label(key) -> str:
 
 
 def _kind(key) -> str:
-    return DEC if key == K.TRAINING_HOURS else INT
+    return DEC if registry.is_decimal(key) else INT
 
 
 def _grouped_rows(filters: ReportFilters, municipality_list, offices) -> list[tuple]:
@@ -86,7 +88,7 @@ def _line_table(line, keys, filters, groups, data, subtotals, total) -> Table:
     if filters.level == "municipality":
         columns.insert(0, Column(_("Departamento"), TEXT))
     columns += [Column(_label(k), _kind(k)) for k in keys]
-    zero = {k: Decimal(0) if k == K.TRAINING_HOURS else 0 for k in keys}
+    zero = {k: Decimal(0) if registry.is_decimal(k) else 0 for k in keys}
     rows = []
     previous_department = None
     for value, label, department in groups:
@@ -109,8 +111,7 @@ def _line_table(line, keys, filters, groups, data, subtotals, total) -> Table:
         "level": str(LEVEL_COLUMN[filters.level]).lower(),
     }
     note = ""
-    distinct = (K.PARTICIPANTS, K.PARTICIPANTS_WOMEN, K.PARTICIPANTS_MEN, K.SCHOOLS_COVERED, K.INSTITUTIONS_ASSISTED)
-    if any(k in distinct for k in keys):
+    if any(registry.source(k).distinct for k in keys):
         note = _(
             "Participantes, centros escolares e instituciones se cuentan una sola vez en cada subtotal y en el "
             "total, aunque aparezcan en varias filas; las demás columnas suman exactamente."
@@ -252,7 +253,7 @@ def build_report(filters: ReportFilters, user) -> Report:
         subtotals = indicators.figures(keys, municipalities, start, end, by="department", user=user)
 
     for line in filters.lines:
-        line_keys = [k for k in keys if k in _line_keys(line)]
+        line_keys = [k for k in keys if k in LINE_INDICATORS[line]]
         if line == "plans":
             tables.append(_plans_table(filters, groups, user, municipalities))
             continue
@@ -280,12 +281,6 @@ def build_report(filters: ReportFilters, user) -> Report:
     report_charts = _charts(filters, municipalities, municipality_list, user)
     title = _("Informe de indicadores PESS")
     return Report(title, filters.describe(), timezone.localtime(), tables, report_charts, filters)
-
-
-def _line_keys(line):
-    from reports.forms import LINE_INDICATORS
-
-    return LINE_INDICATORS[line]
 
 
 def _charts(filters: ReportFilters, municipalities, municipality_list, user) -> list:

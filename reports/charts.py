@@ -11,6 +11,8 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from indicators.charts import ColumnLayout
+
 BAR = "#5b2a86"
 BAR_LAST = "#0f766e"
 INK = "#1f2933"
@@ -49,11 +51,10 @@ def bar_chart_over_time(title: str, points: list[tuple[str, object]]) -> Chart:
     """Vertical bars, one per month, with a labelled value axis."""
     width, height = 560, 300
     left, right, top, bottom = 64, 12, 16, 44
-    plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = _nice_max(max((float(v) for _label, v in points), default=0))
     n = max(len(points), 1)
-    slot = plot_w / n
-    bar_w = max(2.0, slot * 0.7)
+    top_value = _nice_max(max((float(v) for _label, v in points), default=0))
+    layout = ColumnLayout(width - left - right, height - top - bottom, n, top_value, left, top)
+    bar_w = max(2.0, layout.slot * 0.7)
     label_every = 1 if n <= 6 else 2 if n <= 12 else 3 if n <= 24 else 6
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="t-time" '
@@ -62,15 +63,15 @@ def bar_chart_over_time(title: str, points: list[tuple[str, object]]) -> Chart:
     ]
     for i in range(5):
         value = top_value * i / 4
-        y = top + plot_h - plot_h * i / 4
+        y = layout.y(layout.plot_h * i / 4)
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
         parts.append(
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">{escape(_fmt(value))}</text>'
         )
     for i, (label, value) in enumerate(points):
-        h = plot_h * float(value) / top_value
-        x = left + i * slot + (slot - bar_w) / 2
-        y = top + plot_h - h
+        h = layout.height(value)
+        x = layout.x(i, (layout.slot - bar_w) / 2)
+        y = layout.y(h)
         colour = BAR_LAST if i == len(points) - 1 else BAR
         parts.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="{colour}">'
@@ -81,9 +82,7 @@ def bar_chart_over_time(title: str, points: list[tuple[str, object]]) -> Chart:
                 f'<text x="{x + bar_w / 2:.1f}" y="{height - bottom + 20}" text-anchor="middle" '
                 f'fill="{INK}">{escape(label)}</text>'
             )
-    parts.append(
-        f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="{INK}"/></svg>'
-    )
+    parts.append(f'<line x1="{left}" x2="{width - right}" y1="{layout.y(0)}" y2="{layout.y(0)}" stroke="{INK}"/></svg>')
     return Chart("time", title, points, mark_safe("".join(parts)))
 
 

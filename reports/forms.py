@@ -1,14 +1,13 @@
 """The report filters: one form for the page, the exports and the export_report command."""
 
-import datetime
 from dataclasses import dataclass
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from municipalities.models import Department, Municipality, PessPhase, TerritorialOffice
-from pess_tracker import periods
-from pess_tracker.indicators import IndicatorKey as K
+from geography.models import Department, Municipality, PessPhase, TerritorialOffice
+from indicators import periods, registry
+from indicators.figures import IndicatorKey as K
 
 LEVELS = [
     ("department", _("Nacional, por departamento")),
@@ -37,27 +36,8 @@ LINES = [
     ("tables", _("Mesas temáticas")),
     ("plans", _("Planes municipales")),
 ]
-# The indicators of each line of work, in the order the tables show them.
-LINE_INDICATORS = {
-    "workshops": [
-        K.WORKSHOPS_HELD,
-        K.TRAINING_HOURS,
-        K.ATTENDANCES,
-        K.PARTICIPANTS,
-        K.PARTICIPANTS_WOMEN,
-        K.PARTICIPANTS_MEN,
-    ],
-    "windows": [
-        K.WINDOW_SESSIONS,
-        K.PEOPLE_REACHED,
-        K.PEOPLE_REACHED_WOMEN,
-        K.PEOPLE_REACHED_MEN,
-        K.SCHOOLS_COVERED,
-    ],
-    "assistance": [K.ASSISTANCE_ACTIONS, K.INSTITUTIONS_ASSISTED],
-    "tables": [K.TABLE_MEETINGS],
-    "plans": [],
-}
+# The indicators of each line of work (indicators.registry), in the order the tables show them.
+LINE_INDICATORS = {code: registry.keys(line=code) for code, _label in LINES[1:]}
 # The indicator charted by default for each line.
 LINE_CHART = {
     "all": K.PARTICIPANTS,
@@ -172,26 +152,10 @@ class ReportFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        kind = data.get("period") or self.default_period
-        today = periods.today()
-        year = data.get("year") or today.year
-        if kind == "year":
-            data["period_obj"] = periods.year(year)
-        elif kind == "quarter":
-            data["period_obj"] = periods.quarter(year, data.get("quarter") or (today.month - 1) // 3 + 1)
-        elif kind == "month":
-            data["period_obj"] = periods.month(year, data.get("month") or today.month)
-        elif kind == "custom":
-            start, end = data.get("start"), data.get("end")
-            if not start or not end:
-                raise forms.ValidationError(_("Indique la fecha de inicio y la de fin del periodo."))
-            if end < start:
-                raise forms.ValidationError(_("La fecha de fin es anterior a la de inicio."))
-            if (end - start) > datetime.timedelta(days=366 * 10):
-                raise forms.ValidationError(_("El periodo no puede superar diez años."))
-            data["period_obj"] = periods.Period(start, end, "custom")
-        else:
-            data["period_obj"] = None
+        try:
+            data["period_obj"] = periods.from_params(data, default=self.default_period)
+        except periods.PeriodError as error:
+            raise forms.ValidationError(str(error)) from None
         municipality, department = data.get("municipality"), data.get("department")
         if municipality and department and municipality.department_id != department.pk:
             self.add_error("municipality", _("El municipio no pertenece al departamento elegido."))

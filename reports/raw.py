@@ -21,12 +21,13 @@ from django.db.models.lookups import In
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.privacy import role_may_see_personal_data
+from geography.models import InstitutionKind
+from indicators.disaggregation import GRID_SEXES, AgeGroup, Sex
 from mobile_windows.models import ReachCount, WindowSession
-from municipalities.models import AssistanceTopic, InstitutionKind, TechnicalAssistance
-from pess_tracker.disaggregation import GRID_SEXES, AgeGroup, Sex
-from pess_tracker.models import ReviewState
-from pess_tracker.privacy import role_may_see_personal_data
+from municipalities.models import AssistanceTopic, TechnicalAssistance
 from reports.builder import AGE_COLUMNS
+from review.models import ReviewState
 from workshops.models import Attendance, AttendanceMethod, Workshop, WorkshopAudience, WorkshopStatus, WorkshopTopic
 
 KINDS = ("attendance", "workshops", "window_sessions", "assistance")

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from pess_tracker.events import record_export
+from core.events import record_export
 from reports import builder, exports, raw
 from reports.forms import ReportFilterForm
 
@@ -34,7 +34,11 @@ def _recorded(chunks, request, export: str):
 @require_GET
 def report(request):
     form = ReportFilterForm(request.GET, user=request.user)
-    context = {"form": form, "raw_kinds": [(k, raw.title(k)) for k in raw.KINDS]}
+    context = {
+        "form": form,
+        "raw_kinds": [(k, raw.title(k)) for k in raw.KINDS],
+        "pseudonymous": not raw.can_see_personal_data(request.user),
+    }
     if form.is_valid():
         context["report"] = builder.build_report(form.filters(), request.user)
         context["query"] = request.GET.urlencode()

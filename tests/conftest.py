@@ -1,17 +1,67 @@
-import pytest
+import datetime
+import zoneinfo
 
-from municipalities.models import Department
-from municipalities.reference_data import load_reference_data
-from pess_tracker.roles import Role
+import pytest
+import time_machine
+from django.conf import settings
+from django.test import override_settings
+from django.utils import translation
+
+from core.roles import Role
+from core.scoping import scopes_disabled
+from geography.models import Department
+from geography.reference_data import load_reference_data
 from tests import factories
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _fast_password_hasher():
-    """Hashing is deliberately slow in production; tests create many users."""
-    from django.conf import settings
+def _whole_database_view():
+    """Test code reads and writes rows of every office, as a command does (core.scoping).
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    Requests made through the test client or the browser still run in their user's scope: the
+    middleware enters it for each request. tests/core/test_scoping_fails_closed.py leaves this
+    fixture's scope to prove that a query outside any scope raises.
+    """
+    with scopes_disabled():
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher():
+    """Hashing is deliberately slow in production; tests create many users.
+
+    override_settings (not an assignment) sends setting_changed, which empties Django's cache of
+    hashers: the fast one is used even if something hashed a password before this fixture ran.
+    """
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+# The day every test runs on, whatever the calendar says: the data the tests build (factories,
+# hard-coded dates) is in 2025 and 2026, and pages default to "this year" or refuse future dates.
+TEST_NOW = datetime.datetime(2026, 11, 30, 12, 0, tzinfo=zoneinfo.ZoneInfo("America/El_Salvador"))
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock(request):
+    """Python's clock starts at TEST_NOW for each test and runs on from there (tick=True keeps
+    timestamps ordered and timeouts working). Browser tests keep the real clock: Chromium checks
+    cookie expiry dates against its own clock, which time-machine cannot move. Subprocesses and
+    module-scoped fixtures (reference data) also see the real clock: keep dates out of them."""
+    if request.node.get_closest_marker("browser"):
+        yield
+        return
+    with time_machine.travel(TEST_NOW, tick=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _spanish_by_default():
+    """Each test starts in the default language, and a request made in English (language cookie)
+    does not leave English active in this thread for the next test."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

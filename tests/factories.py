@@ -4,24 +4,15 @@ import datetime
 import itertools
 from decimal import Decimal
 
+from core.models import User
+from core.roles import Role
+from core.services import create_user
+from geography.models import Institution, Municipality, TerritorialOffice, ThematicTable
+from indicators.disaggregation import AgeGroup, Sex
+from indicators.models import Target
 from mobile_windows.models import MobileWindow, ReachCount, School, WindowSession
-from municipalities.models import (
-    FollowUpAction,
-    Institution,
-    Municipality,
-    MunicipalPlan,
-    PeriodClosure,
-    PlanStageChange,
-    TableMeeting,
-    Target,
-    TechnicalAssistance,
-    TerritorialOffice,
-    ThematicTable,
-)
-from pess_tracker.disaggregation import AgeGroup, Sex
-from pess_tracker.models import User
-from pess_tracker.roles import Role
-from pess_tracker.services import create_user
+from municipalities.models import FollowUpAction, MunicipalPlan, PlanStageChange, TableMeeting, TechnicalAssistance
+from review.models import PeriodClosure
 from workshops.models import Attendance, Participant, Workshop
 
 _seq = itertools.count(1)
@@ -140,7 +131,7 @@ def closure(municipality, by, year=2026, month=3) -> PeriodClosure:
 # --- Workshops (issue 3): sign-in sheet files for import tests ---
 def valid_dui(body: int) -> str:
     """A DUI with a correct check digit built from an 8-digit number."""
-    from pess_tracker.validators import dui_check_digit
+    from core.validators import dui_check_digit
 
     digits = f"{body:08d}"
     return f"{digits}-{dui_check_digit(digits)}"

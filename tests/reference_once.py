@@ -8,9 +8,9 @@ them when it ends, so tests elsewhere still start from the database they expect.
 import pytest
 from django.contrib.auth.models import Group
 
-from municipalities.models import Department, Municipality, TerritorialOffice, ThematicTable
-from municipalities.reference_data import load_reference_data
-from pess_tracker.roles import ROLE_GROUPS
+from core.roles import ROLE_GROUPS
+from geography.models import Department, Municipality, TerritorialOffice, ThematicTable
+from geography.reference_data import load_reference_data
 
 
 @pytest.fixture(scope="module")

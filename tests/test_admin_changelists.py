@@ -6,25 +6,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core import events
+from core.models import SecurityEvent, User
+from geography.models import Department, Institution, Municipality, TerritorialOffice, ThematicTable
+from indicators.models import MunicipalProgress, Target
 from mobile_windows.models import MobileWindow, ReachCount, School, WindowSession
-from municipalities.models import (
-    Department,
-    FollowUpAction,
-    Institution,
-    Municipality,
-    MunicipalPlan,
-    MunicipalProgress,
-    PeriodClosure,
-    PlanStageChange,
-    TableMeeting,
-    Target,
-    TechnicalAssistance,
-    TerritorialOffice,
-    ThematicTable,
-)
-from pess_tracker import events
-from pess_tracker.models import ReviewTransition, SecurityEvent, User
-from pess_tracker.review import submit
+from municipalities.models import FollowUpAction, MunicipalPlan, PlanStageChange, TableMeeting, TechnicalAssistance
+from review.models import PeriodClosure, ReviewTransition
+from review.services import submit
 from tests import factories
 from workshops.models import Attendance, Participant, Workshop
 

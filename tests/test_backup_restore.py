@@ -23,8 +23,8 @@ BASE_DIR = Path(__file__).resolve().parents[1]
 # Rows a fresh `migrate` recreates (content types, permissions) or that are per-server state.
 DUMP_EXCLUDE = ["contenttypes", "auth.permission", "sessions", "admin.logentry", "axes"]
 COUNT_SCRIPT = (
-    "import json; from django.apps import apps; "
-    "print(json.dumps({m._meta.label: m._default_manager.count() for m in apps.get_models() "
+    "import json; from django.apps import apps; from core.scoping import scopes_disabled; "
+    "print(json.dumps({m._meta.label: m._base_manager.count() for m in apps.get_models() "
     "if m._meta.app_label not in ('contenttypes', 'sessions', 'admin', 'axes') "
     "and m._meta.label != 'auth.Permission'}))"
 )

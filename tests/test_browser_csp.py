@@ -20,8 +20,8 @@ def test_admin_and_account_pages_run_under_the_csp(browser_login, live_server, a
         "/admin/",
         "/admin/workshops/workshop/",
         "/admin/workshops/workshop/add/",
-        "/admin/pess_tracker/user/add/",
-        "/admin/pess_tracker/securityevent/",
+        "/admin/core/user/add/",
+        "/admin/core/securityevent/",
         "/cuenta/seguridad/configurar/",
     ):
         page.goto(f"{live_server.url}{path}")

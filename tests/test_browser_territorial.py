@@ -2,7 +2,8 @@ import re
 
 import pytest
 
-from municipalities.models import TableMeeting, TechnicalAssistance, ThematicTable
+from geography.models import ThematicTable
+from municipalities.models import TableMeeting, TechnicalAssistance
 from tests import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

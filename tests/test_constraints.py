@@ -6,9 +6,11 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
+from indicators.disaggregation import AgeGroup, Sex
+from indicators.models import Target
 from mobile_windows.models import MobileWindow, ReachCount, School, WindowSession
-from municipalities.models import PeriodClosure, Target, TechnicalAssistance
-from pess_tracker.disaggregation import AgeGroup, Sex
+from municipalities.models import TechnicalAssistance
+from review.models import PeriodClosure
 from tests import factories
 from workshops.models import Attendance, Participant, Workshop
 

@@ -37,26 +37,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core import events
+from core.models import SecurityEvent, User
+from geography.models import Department, Institution, Municipality, TerritorialOffice, ThematicTable
+from indicators.models import MunicipalProgress, Target
 from mobile_windows.models import MobileWindow, ReachCount, School, WindowSession
-from municipalities.models import (
-    Department,
-    FollowUpAction,
-    Institution,
-    Municipality,
-    MunicipalPlan,
-    MunicipalProgress,
-    PeriodClosure,
-    PlanStageChange,
-    TableMeeting,
-    Target,
-    TechnicalAssistance,
-    TerritorialOffice,
-    ThematicTable,
-)
-from pess_tracker import events
-from pess_tracker.models import ReviewTransition, SecurityEvent, User
-from pess_tracker.review import submit
+from municipalities.models import FollowUpAction, MunicipalPlan, PlanStageChange, TableMeeting, TechnicalAssistance
 from reports.raw import KINDS as RAW_KINDS
+from review.models import PeriodClosure, ReviewTransition
+from review.services import submit
 from tests import factories
 from workshops.models import Attendance, Participant, Workshop
 
@@ -152,11 +141,11 @@ MATRIX: dict[str, Rule] = {
 
 # Roles that may record field work (municipalities.records.can_write): managers only read.
 WRITERS = SIGNED_IN - {"manager"}
-# Who may still edit a record of a closed month (pess_tracker.review.can_edit): staff lose the right.
+# Who may still edit a record of a closed month (review.services.can_edit): staff lose the right.
 CLOSED_MONTH_EDITORS = frozenset({"coordinator_x", "coordinator_y", "administrator"})
-# Who may create a workshop (workshops.views._can_create): users of a territorial office.
+# Who may create a workshop (core.permissions: Action.CREATE): users of a territorial office.
 OFFICE_USERS = frozenset({"staff_a", "staff_b", "coordinator_x", "coordinator_y"})
-# Targets are set by the national managers (pess_tracker/roles.py: CRUD on municipalities.target).
+# Targets are set by the national managers (pess_tracker/roles.py: CRUD on indicators.target).
 TARGET_EDITORS = frozenset({"manager", "administrator"})
 SEARCH = "q=ZZMARCA"  # matches both offices' markers: a scoped search must show only its own
 REPORT_QUERY = "period=year&year=2026"  # the world's records are of March 2026
@@ -174,7 +163,7 @@ MATRIX.update(
             SIGNED_IN,
             lands_on=lambda w, office, role: reverse("workshops:list" if role.startswith("staff") else "home"),
         ),
-        "workshops:create": Rule(OFFICE_USERS),  # 403 for national users
+        "workshops:create": Rule(WRITERS),  # administrators may do everything staff may; managers 403
         "workshops:detail": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, query=SEARCH),
         "workshops:edit": Rule(CLOSED_MONTH_EDITORS, kwargs=_pk(Workshop), per_office=True),  # 403: month closed
         "workshops:search": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, query=SEARCH),
@@ -269,15 +258,15 @@ MATRIX.update(
             query=REPORT_QUERY,
         ),
         # --- the coordinators' admin: progress, closing, targets, review queue ---
-        "admin:pess_tracker_review_queue": Rule(ADMIN_USERS),
-        "admin:municipalities_target_bulk": Rule(ADMIN_USERS),
-        "admin:municipalities_target_import": Rule(TARGET_EDITORS),
-        "admin:municipalities_municipalprogress_close": Rule(
+        "admin:review_review_queue": Rule(ADMIN_USERS),
+        "admin:indicators_target_bulk": Rule(ADMIN_USERS),
+        "admin:indicators_target_import": Rule(TARGET_EDITORS),
+        "admin:indicators_municipalprogress_close": Rule(
             ADMIN_USERS,
             kwargs=lambda w, office: {"pk": w.obj[Municipality][office].pk, "year": 2026, "month": 3},
             per_office=True,
         ),
-        "admin:municipalities_municipalprogress_reopen": Rule(
+        "admin:indicators_municipalprogress_reopen": Rule(
             ADMIN_USERS, kwargs=_pk(PeriodClosure, "closure_id"), per_office=True
         ),
     }
@@ -571,7 +560,7 @@ def test_the_matrix_would_catch_a_leak(world):
     for url in (
         reverse("workshops:search", kwargs={"pk": world.obj[Workshop]["A"].pk}) + "?" + SEARCH,
         reverse("workshops:participant_list") + "?" + SEARCH,
-        reverse("admin:pess_tracker_review_queue"),
+        reverse("admin:review_review_queue"),
         reverse("reports:export_raw", kwargs={"kind": "attendance", "fmt": "csv"}),
         reverse("municipalities:meeting_detail", kwargs={"pk": world.obj[TableMeeting]["B"].pk}),
         reverse("mobile_windows:session_detail", kwargs={"pk": world.obj[WindowSession]["B"].pk}),

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from municipalities.admin import ReviewableAdmin
-from pess_tracker.admin_scoping import ScopedModelAdmin, ScopedTabularInline
+from core.admin_scoping import ScopedModelAdmin, ScopedTabularInline
+from review.admin import ReviewableAdmin
 from workshops.models import Attendance, Participant, Workshop
 
 
@@ -37,8 +37,14 @@ class ParticipantAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
     list_display = ("last_names", "first_names", "sex", "age_group", "dui", "institution", "office")
     list_filter = ("sex", "age_group", "office__department", "office", "consent")
     list_select_related = ("institution__municipality", "office")
-    search_fields = ("search_name", "dui", "first_names", "last_names")
+    search_fields = ("search_name", "dui")  # shows the search box; the search itself is below
     autocomplete_fields = ("institution", "municipality", "office")
+
+    def get_search_results(self, request, queryset, search_term):
+        """The changelist and the participant autocompletes use the one people search."""
+        if not search_term.strip():
+            return queryset, False
+        return queryset.search(search_term), False
 
 
 @admin.register(Attendance)

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class WorkshopsConfig(AppConfig):
     name = "workshops"
     verbose_name = _("Talleres")
+
+    def ready(self):
+        from workshops.indicators import register_sources
+
+        register_sources()

@@ -1,9 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from municipalities.models import Municipality, ThematicTable
-from pess_tracker.disaggregation import AgeGroup, Sex
-from pess_tracker.validators import normalize_dui, validate_dui
+from core.validators import normalize_dui, validate_dui
+from geography.models import Municipality, ThematicTable
+from indicators.disaggregation import AgeGroup, Sex
 from workshops.models import Workshop, WorkshopStatus
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

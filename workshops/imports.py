@@ -19,9 +19,10 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from pess_tracker.disaggregation import AgeGroup, Sex, age_group_for_age
-from pess_tracker.text import normalize_name
-from pess_tracker.validators import normalize_dui, validate_dui
+from core.errors import DomainError
+from core.text import normalize_name
+from core.validators import normalize_dui, validate_dui
+from indicators.disaggregation import AgeGroup, Sex, age_group_for_age
 from workshops import services
 from workshops.models import Attendance, AttendanceMethod, Participant
 
@@ -75,29 +76,22 @@ PHONE = re.compile(r"^\+\d[\d\s-]*$")
 BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\xd0\xcf\x11\xe0", b"MZ", b"\x1f\x8b", b"Rar!")
 
 
-class ImportFileError(Exception):
-    def __init__(self, code: str, message: str):
-        self.code = code
-        self.message = message
-        super().__init__(message)
-
-
 # --- Reading files ---------------------------------------------------------------------------
 
 
 def read_upload(data: bytes) -> list[list[str]]:
     """The cells of an uploaded file (first sheet for XLSX), type decided by content."""
     if len(data) > settings.IMPORT_MAX_BYTES:
-        raise ImportFileError(
+        raise DomainError(
             "too_large",
             _("El archivo supera el tamaño máximo de %(kb)s KB.") % {"kb": settings.IMPORT_MAX_BYTES // 1024},
         )
     if not data.strip():
-        raise ImportFileError("empty", _("El archivo está vacío."))
+        raise DomainError("empty", _("El archivo está vacío."))
     if data.startswith(b"PK\x03\x04"):
         return _read_xlsx(data)
     if data.startswith(BINARY_MAGIC) or b"\x00" in data[:4096]:
-        raise ImportFileError("wrong_type", _("El archivo no es CSV ni XLSX. Guarde la hoja como CSV o XLSX."))
+        raise DomainError("wrong_type", _("El archivo no es CSV ni XLSX. Guarde la hoja como CSV o XLSX."))
     return read_text(_decode(data))
 
 
@@ -121,18 +115,18 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except zipfile.BadZipFile as exc:
-        raise ImportFileError("wrong_type", _("El archivo XLSX está dañado o no es un XLSX.")) from exc
+        raise DomainError("wrong_type", _("El archivo XLSX está dañado o no es un XLSX.")) from exc
     # Zip bombs: decide from the central directory, before any XML is decompressed or parsed.
     if len(infos) > XLSX_MAX_ENTRIES or sum(i.file_size for i in infos) > XLSX_MAX_UNCOMPRESSED:
-        raise ImportFileError("xlsx_too_big", _("El archivo XLSX es demasiado grande una vez descomprimido."))
+        raise DomainError("xlsx_too_big", _("El archivo XLSX es demasiado grande una vez descomprimido."))
     if "xl/workbook.xml" not in {i.filename for i in infos}:
-        raise ImportFileError("wrong_type", _("El archivo no es un libro de Excel (XLSX)."))
+        raise DomainError("wrong_type", _("El archivo no es un libro de Excel (XLSX)."))
     from openpyxl import DEFUSEDXML, load_workbook
 
     # openpyxl parses through defusedxml (entities, external references refused) when it is
     # installed and OPENPYXL_DEFUSEDXML is not "False": never parse uploads otherwise.
     if not DEFUSEDXML:
-        raise ImportFileError("unsafe_parser", _("La importación de XLSX no está disponible en este servidor."))
+        raise DomainError("unsafe_parser", _("La importación de XLSX no está disponible en este servidor."))
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
@@ -143,10 +137,10 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
             if any(c.strip() for c in cells):
                 rows.append(cells)
         workbook.close()
-    except ImportFileError:
+    except DomainError:
         raise
     except Exception as exc:  # malformed XML, defusedxml refusing entities, …
-        raise ImportFileError("unreadable", _("No se pudo leer el archivo XLSX.")) from exc
+        raise DomainError("unreadable", _("No se pudo leer el archivo XLSX.")) from exc
     return rows
 
 
@@ -161,7 +155,7 @@ def _map_headers(header: list[str]) -> dict[str, int]:
             mapping[key] = index
     missing = [label for key, label in COLUMNS if key in REQUIRED and key not in mapping]
     if missing:
-        raise ImportFileError(
+        raise DomainError(
             "missing_columns",
             _("Faltan columnas obligatorias: %(cols)s. La primera fila debe tener los encabezados de la hoja.")
             % {"cols": ", ".join(missing)},
@@ -184,9 +178,9 @@ def _age_group(value: str) -> str | None:
 def parse_rows(cells: list[list[str]]) -> list[dict]:
     """Header row + data rows -> one dict per row with normalised values and `errors`."""
     if len(cells) < 2:
-        raise ImportFileError("no_rows", _("El archivo solo tiene encabezados o está vacío: no hay personas."))
+        raise DomainError("no_rows", _("El archivo solo tiene encabezados o está vacío: no hay personas."))
     if len(cells) - 1 > MAX_ROWS:
-        raise ImportFileError("too_many_rows", _("El archivo tiene más de %(n)s filas.") % {"n": MAX_ROWS})
+        raise DomainError("too_many_rows", _("El archivo tiene más de %(n)s filas.") % {"n": MAX_ROWS})
     mapping = _map_headers(cells[0])
     rows = []
     for number, raw in enumerate(cells[1:], start=2):
@@ -289,7 +283,7 @@ def confirm_import(*, workshop, rows: list[dict], user, method: str = Attendance
     rows = classify(rows=[{**r, "errors": list(r["errors"])} for r in rows], workshop=workshop, user=user)
     counts = summary(rows)
     if counts["error"]:
-        raise ImportFileError("rows_with_errors", _("Hay filas con errores: corrija el archivo y vuelva a cargarlo."))
+        raise DomainError("rows_with_errors", _("Hay filas con errores: corrija el archivo y vuelva a cargarlo."))
     added = 0
     for row in rows:
         if row["status"] == "attending":

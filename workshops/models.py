@@ -1,16 +1,17 @@
-from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from pess_tracker.disaggregation import AgeGroup, Sex
-from pess_tracker.review import ReviewableModel
-from pess_tracker.scoping import ScopedManager, ScopedQuerySet
-from pess_tracker.text import normalize_name
-from pess_tracker.validators import validate_dui
+from core.models import user_reference
+from core.querysets import related_aggregate
+from core.scoping import ScopedManager, ScopedQuerySet
+from core.text import normalize_name
+from core.validators import normalize_dui, validate_dui
+from indicators.disaggregation import AgeGroup, Sex
+from review.models import ReviewableModel
 
 
 class WorkshopStatus(models.TextChoices):
@@ -45,6 +46,13 @@ class WorkshopQuerySet(ScopedQuerySet):
     def in_period(self, start, end):
         return self.filter(start_date__gte=start, start_date__lte=end)
 
+    def with_attendance_totals(self):
+        """`attendee_count` per workshop, as a correlated subquery (no GROUP BY over the list)."""
+        return self.annotate(attendee_count=related_aggregate(Attendance.objects.all(), "workshop"))
+
+    def without_attendance(self):
+        return self.exclude(Exists(Attendance.objects.filter(workshop=OuterRef("pk"))))
+
 
 class Workshop(ReviewableModel):
     PERIOD_DATE_FIELD = "start_date"
@@ -53,16 +61,16 @@ class Workshop(ReviewableModel):
     topic = models.CharField(_("tema"), max_length=32, choices=WorkshopTopic.choices)
     audience = models.CharField(_("público"), max_length=32, choices=WorkshopAudience.choices)
     municipality = models.ForeignKey(
-        "municipalities.Municipality", verbose_name=_("municipio"), on_delete=models.PROTECT, related_name="workshops"
+        "geography.Municipality", verbose_name=_("municipio"), on_delete=models.PROTECT, related_name="workshops"
     )
     office = models.ForeignKey(
-        "municipalities.TerritorialOffice",
+        "geography.TerritorialOffice",
         verbose_name=_("oficina"),
         on_delete=models.PROTECT,
         related_name="workshops",
     )
     thematic_table = models.ForeignKey(
-        "municipalities.ThematicTable",
+        "geography.ThematicTable",
         verbose_name=_("mesa temática"),
         on_delete=models.PROTECT,
         null=True,
@@ -106,10 +114,28 @@ class Workshop(ReviewableModel):
 
 class ParticipantQuerySet(ScopedQuerySet):
     def search(self, text: str):
+        """The one search for people, within this queryset (scope it first with `visible_to`).
+
+        Digits search DUIs: a whole DUI or its start (with or without the hyphen). Anything else
+        searches names, accent- and case-insensitively: every word must appear, and names that
+        start with the text come first. The cross-office exact-DUI rule is
+        `workshops.services.search_participants`, built on this.
+        """
+        text = (text or "").strip()
+        dui = normalize_dui(text)
+        if dui[:1].isdigit():
+            return self.filter(dui__startswith=dui).order_by("dui", "pk")
         key = normalize_name(text)
         if not key:
             return self.none()
-        return self.filter(search_name__contains=key)
+        qs = self
+        for word in key.split(" "):
+            qs = qs.filter(search_name__contains=word)
+        starts_first = Case(When(search_name__startswith=key, then=Value(0)), default=Value(1))
+        return qs.alias(starts_first=starts_first).order_by("starts_first", "search_name", "pk")
+
+    def with_attendance_count(self):
+        return self.annotate(attendance_count=related_aggregate(Attendance.objects.all(), "participant"))
 
 
 class Participant(models.Model):
@@ -123,7 +149,7 @@ class Participant(models.Model):
     birth_year = models.PositiveSmallIntegerField(_("año de nacimiento"), null=True, blank=True)
     dui = models.CharField(_("DUI"), max_length=10, unique=True, null=True, blank=True, validators=[validate_dui])
     institution = models.ForeignKey(
-        "municipalities.Institution",
+        "geography.Institution",
         verbose_name=_("institución"),
         on_delete=models.PROTECT,
         null=True,
@@ -134,7 +160,7 @@ class Participant(models.Model):
     phone = models.CharField(_("teléfono"), max_length=32, blank=True)
     email = models.EmailField(_("correo electrónico"), blank=True)
     municipality = models.ForeignKey(
-        "municipalities.Municipality",
+        "geography.Municipality",
         verbose_name=_("municipio de residencia"),
         on_delete=models.PROTECT,
         null=True,
@@ -142,21 +168,14 @@ class Participant(models.Model):
         related_name="residents",
     )
     office = models.ForeignKey(
-        "municipalities.TerritorialOffice",
+        "geography.TerritorialOffice",
         verbose_name=_("oficina que la registró"),
         on_delete=models.PROTECT,
         related_name="participants",
     )
     consent = models.BooleanField(_("consiente conservar sus datos personales"), default=False)
     consent_at = models.DateTimeField(_("consentimiento el"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("registrado por"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = user_reference(_("registrado por"))
     created_at = models.DateTimeField(_("creado el"), default=timezone.now, editable=False)
 
     SCOPE_OFFICE = "office"
@@ -214,14 +233,7 @@ class Attendance(models.Model):
     participant = models.ForeignKey(
         Participant, verbose_name=_("participante"), on_delete=models.PROTECT, related_name="attendances"
     )
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("registrado por"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    registered_by = user_reference(_("registrado por"))
     registered_at = models.DateTimeField(_("registrado el"), default=timezone.now)
     method = models.CharField(
         _("forma de registro"), max_length=8, choices=AttendanceMethod.choices, default=AttendanceMethod.STAFF

@@ -1,7 +1,7 @@
 """Write path for workshops, participants and attendance.
 
 Every function is keyword-only, atomic, runs `full_clean()` before saving and raises
-`WorkshopsError` (with a stable `code`) for domain failures; views turn those into messages.
+`DomainError` (with a stable `code`) for domain failures; views turn those into messages.
 """
 
 from __future__ import annotations
@@ -16,24 +16,17 @@ from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from municipalities.models import Institution
-from pess_tracker.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup, Sex
-from pess_tracker.review import can_edit
-from pess_tracker.text import edit_distance_at_most_one, normalize_name
-from pess_tracker.validators import normalize_dui
+from core.errors import DomainError, full_clean_or_raise
+from core.permissions import Action, can, require
+from core.scoping import scopes_disabled
+from core.text import edit_distance_at_most_one, normalize_name
+from core.validators import normalize_dui
+from geography.models import Institution
+from geography.services import check_municipality_in_scope, office_for
+from indicators.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup, Sex
 from workshops.models import Attendance, AttendanceMethod, Participant, Workshop, WorkshopStatus
 
 MAX_SUGGESTIONS = 10
-
-
-class WorkshopsError(Exception):
-    """A domain failure; `code` is stable for code and tests, `message` is for people."""
-
-    def __init__(self, code: str, message: str = "", *, candidates=None):
-        self.code = code
-        self.message = message or code
-        self.candidates = candidates or []
-        super().__init__(str(self.message))
 
 
 # --- Workshops -------------------------------------------------------------------------------
@@ -49,20 +42,38 @@ def duplicate_workshops(*, office, title: str, start_date: datetime.date, munici
 
 
 @transaction.atomic
-def save_workshop(*, workshop: Workshop, by) -> Workshop:
-    """Create or update a workshop for the user's office. Locked records are refused."""
+def save_workshop(*, workshop: Workshop, by, not_duplicate: bool = False) -> Workshop:
+    """Create or update a workshop (its fields already set, e.g. by a ModelForm) for the user's
+    office. Locked records are refused.
+
+    Raises DomainError(code="possible_duplicate", candidates=[...]) when the office already has a
+    workshop with the same title, day and municipality, unless the user confirmed it is another
+    one (`not_duplicate`).
+    """
     if workshop.pk is None:
-        if by.office_id is None or by.is_national:
-            raise WorkshopsError("no_office", _("Solo el personal de una oficina territorial puede crear talleres."))
-        workshop.office_id = by.office_id
+        require(by, Action.CREATE, code="no_office")
+        if workshop.municipality_id is not None:
+            check_municipality_in_scope(by, workshop.municipality)
+            workshop.office = office_for(by, workshop.municipality)
         workshop.created_by = by
     else:
         stored = Workshop.objects.get(pk=workshop.pk)
-        if not can_edit(stored, by):
-            raise WorkshopsError(
-                "locked", _("Este taller ya fue aprobado o su mes está cerrado: no se puede modificar.")
+        require(by, Action.EDIT, stored, code="locked", message=LOCKED)
+    full_clean_or_raise(workshop)
+    if not not_duplicate:
+        duplicates = duplicate_workshops(
+            office=workshop.office,
+            title=workshop.title,
+            start_date=workshop.start_date,
+            municipality=workshop.municipality,
+            exclude_pk=workshop.pk,
+        )
+        if duplicates:
+            raise DomainError(
+                "possible_duplicate",
+                _("Su oficina ya tiene un taller con el mismo título, el mismo día y en el mismo municipio."),
+                candidates=duplicates,
             )
-    workshop.full_clean()
     workshop.save()
     return workshop
 
@@ -76,11 +87,11 @@ def mark_held(*, workshop: Workshop, by) -> Workshop:
     return workshop
 
 
+LOCKED = _("Este taller ya fue aprobado o su mes está cerrado: no se puede modificar.")
+
+
 def _check_editable(workshop: Workshop, by) -> None:
-    if not can_edit(workshop, by):
-        raise WorkshopsError(
-            "workshop_locked", _("Este taller ya fue aprobado o su mes está cerrado: no se puede modificar.")
-        )
+    require(by, Action.EDIT, workshop, code="workshop_locked", message=LOCKED)
 
 
 # --- Attendance ------------------------------------------------------------------------------
@@ -140,29 +151,23 @@ def attendance_totals(workshop: Workshop) -> dict:
 # --- Participants ----------------------------------------------------------------------------
 
 
-def search_participants(*, user, text: str, limit: int = MAX_SUGGESTIONS):
-    """Participants the user may see whose name contains the text, or whose DUI is the text.
+def search_participants(*, user, text: str, limit: int = MAX_SUGGESTIONS) -> list[Participant]:
+    """People to add to an attendance list: `Participant.objects.search` within what the user may
+    see, plus another office's person found by their exact DUI (marked `other_office`).
 
-    Another office's participant is found by exact DUI only (never by name), so a person already
-    registered elsewhere is reused instead of duplicated, without exposing that office's registry.
+    Another office's participant is found by exact DUI only (never by name or part of a DUI), so a
+    person already registered elsewhere is reused instead of duplicated, without exposing that
+    office's registry.
     """
-    text = (text or "").strip()
-    if not text:
-        return []
-    dui = normalize_dui(text)
-    if dui[:1].isdigit():
-        by_dui = Participant.objects.filter(dui=dui).select_related("institution")[:1]
-        own = Participant.objects.visible_to(user).filter(dui__startswith=dui).select_related("institution")
-        found = {p.pk: p for p in [*own[:limit], *by_dui]}
-        return list(found.values())[:limit]
-    key = normalize_name(text)
-    qs = Participant.objects.visible_to(user).select_related("institution")
-    starts = list(qs.filter(search_name__startswith=key).order_by("search_name", "pk")[:limit])
-    if len(starts) < limit:
-        seen = [p.pk for p in starts]
-        more = qs.filter(search_name__contains=key).exclude(pk__in=seen).order_by("search_name", "pk")
-        starts += list(more[: limit - len(starts)])
-    return starts
+    found = list(Participant.objects.visible_to(user).search(text).select_related("institution")[:limit])
+    dui = normalize_dui((text or "").strip())
+    if dui[:1].isdigit() and not any(p.dui == dui for p in found):
+        with scopes_disabled():  # an exact DUI finds the person in any office (see docstring)
+            by_dui = Participant.objects.filter(dui=dui).select_related("institution").first()
+        if by_dui is not None:
+            by_dui.other_office = True
+            found = [by_dui, *found][:limit]
+    return found
 
 
 def resolve_institution(name: str, municipality) -> Institution | None:
@@ -194,8 +199,9 @@ def possible_duplicates(
     the same municipality with the same first letter; and a length within one."""
     found: dict[int, Participant] = {}
     if dui:
-        for p in Participant.objects.filter(dui=dui).select_related("institution"):
-            found[p.pk] = p
+        with scopes_disabled():  # the same DUI in any office is the same person
+            for p in Participant.objects.filter(dui=dui).select_related("institution"):
+                found[p.pk] = p
     key = normalize_name(f"{first_names} {last_names}")
     if key:
         # Each branch can use an index: search_name; (institution, search_name) over the few people
@@ -268,7 +274,7 @@ def register_and_attend(
 ) -> tuple[Participant, Attendance]:
     """Create a new participant and mark attendance in one step.
 
-    Raises WorkshopsError(code="possible_duplicate", candidates=[...]) when someone similar is
+    Raises DomainError(code="possible_duplicate", candidates=[...]) when someone similar is
     already registered, unless the user confirmed it is a different person (`not_duplicate`).
     A person with the same DUI is never created twice.
     """
@@ -286,17 +292,17 @@ def register_and_attend(
         )
         same_dui = [c for c in candidates if dui and c.dui == dui]
         if same_dui or (candidates and not not_duplicate):
-            raise WorkshopsError(
+            raise DomainError(
                 "possible_duplicate",
                 _("Puede que esta persona ya esté registrada. ¿Es la misma persona?"),
                 candidates=same_dui or candidates,
             )
-        participant.full_clean()
+        full_clean_or_raise(participant)
         try:
             with transaction.atomic():
                 participant.save()
         except IntegrityError as exc:  # the same DUI saved by someone else a moment ago
-            raise WorkshopsError("dui_taken", _("Ya existe una persona registrada con ese DUI.")) from exc
+            raise DomainError("dui_taken", _("Ya existe una persona registrada con ese DUI.")) from exc
         attendance, _created = record_attendance(workshop=workshop, participant=participant, by=by, method=method)
     return participant, attendance
 
@@ -307,10 +313,10 @@ def merge_participants(*, keep: Participant, remove: Participant, by) -> Partici
     keeps one row), blank fields of the kept record are filled in, and the duplicate is deleted.
     Every step is a tracked change, so the merge is in the audit history."""
     if keep.pk == remove.pk:
-        raise WorkshopsError("same_participant", _("Elija dos personas distintas."))
+        raise DomainError("same_participant", _("Elija dos personas distintas."))
     visible = Participant.objects.visible_to(by).filter(pk__in=[keep.pk, remove.pk]).count()
-    if visible != 2 or by.role == "manager":
-        raise WorkshopsError("not_allowed", _("No tiene permiso para unir estas personas."))
+    if visible != 2 or not can(by, Action.MERGE_PEOPLE):
+        raise DomainError("not_allowed", _("No tiene permiso para unir estas personas."))
     keep = Participant.objects.select_for_update().get(pk=keep.pk)
     remove = Participant.objects.select_for_update().get(pk=remove.pk)
     reason = f"merge #{remove.pk} -> #{keep.pk}"
@@ -336,7 +342,7 @@ def merge_participants(*, keep: Participant, remove: Participant, by) -> Partici
     try:
         keep.full_clean()
     except ValidationError as exc:
-        raise WorkshopsError("invalid", "; ".join(exc.messages)) from exc
+        raise DomainError("invalid", "; ".join(exc.messages)) from exc
     keep.save()
     remove._change_reason = reason
     remove.delete()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workshops import views
+from workshops import views, views_import, views_people
 
 app_name = "workshops"
 
@@ -17,9 +17,9 @@ urlpatterns = [
     path("<int:pk>/realizado/", views.workshop_mark_held, name="mark_held"),
     path("<int:pk>/enviar/", views.workshop_submit, name="submit"),
     path("<int:pk>/hoja/", views.sign_in_sheet, name="sign_in_sheet"),
-    path("<int:pk>/importar/", views.import_upload, name="import"),
-    path("<int:pk>/importar/vista-previa/", views.import_preview, name="import_preview"),
-    path("participantes/", views.participant_list, name="participant_list"),
-    path("participantes/<int:pk>/", views.participant_detail, name="participant_detail"),
-    path("participantes/<int:pk>/unir/", views.participant_merge, name="participant_merge"),
+    path("<int:pk>/importar/", views_import.import_upload, name="import"),
+    path("<int:pk>/importar/vista-previa/", views_import.import_preview, name="import_preview"),
+    path("participantes/", views_people.participant_list, name="participant_list"),
+    path("participantes/<int:pk>/", views_people.participant_detail, name="participant_detail"),
+    path("participantes/<int:pk>/unir/", views_people.participant_merge, name="participant_merge"),
 ]

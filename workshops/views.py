@@ -4,12 +4,9 @@ the user's scope) and every write goes through `workshops.services` / `workshops
 
 import datetime
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -19,17 +16,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from pess_tracker import review
-from pess_tracker.querysets import related_aggregate
-from pess_tracker.validators import normalize_dui
+from core.permissions import Action, can, lands_on_field_pages
+from core.records import RecordFormView
+from core.scoping import scopes_disabled
+from core.validators import normalize_dui
+from review import services as review
+from review.views import submit_view
 from workshops import imports, services
-from workshops.forms import ListFilterForm, NewParticipantForm, PasteForm, UploadForm, WorkshopForm
+from workshops.forms import ListFilterForm, NewParticipantForm, WorkshopForm
 from workshops.models import Attendance, Participant, Workshop
 
 LOCKED_MESSAGE = gettext_lazy("Este taller ya fue aprobado o su mes está cerrado: no se puede modificar.")
 
 
-def _workshop(request, pk):
+def visible_workshop(request, pk):
     qs = Workshop.objects.visible_to(request.user).select_related("municipality", "office", "thematic_table")
     return get_object_or_404(qs, pk=pk)
 
@@ -45,7 +45,7 @@ def _forbidden(request, message):
 @login_required
 def start(request):
     """Where login lands (LOGIN_REDIRECT_URL): staff go to their workshops, others to the dashboard."""
-    return redirect("workshops:list" if request.user.is_territorial_staff else "home")
+    return redirect("workshops:list" if lands_on_field_pages(request.user) else "home")
 
 
 @login_required
@@ -54,7 +54,7 @@ def workshop_list(request):
     qs = (
         Workshop.objects.visible_to(request.user)
         .select_related("municipality", "thematic_table")
-        .annotate(attendee_count=related_aggregate(Attendance.objects.all(), "workshop"))
+        .with_attendance_totals()
         .order_by("-start_date", "-pk")
     )
     if form.is_valid():
@@ -75,64 +75,51 @@ def workshop_list(request):
         elif data["view"] == "recent":
             qs = qs.filter(start_date__lt=today, start_date__gte=today - datetime.timedelta(days=60))
         elif data["view"] == "no_attendance":
-            qs = qs.filter(start_date__lte=today).exclude(Exists(Attendance.objects.filter(workshop=OuterRef("pk"))))
+            qs = qs.filter(start_date__lte=today).without_attendance()
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "workshops/workshop_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "can_create": _can_create(request.user)},
+        {
+            "form": form,
+            "page": page,
+            "can_create": _can_create(request.user),
+            "own_workshops": lands_on_field_pages(request.user),
+        },
     )
 
 
 def _can_create(user) -> bool:
-    return user.office_id is not None and not user.is_national
+    return can(user, Action.CREATE)
 
 
-@login_required
-def workshop_create(request):
-    if not _can_create(request.user):
-        return _forbidden(request, _("Solo el personal de una oficina territorial puede crear talleres."))
-    return _workshop_form(request, Workshop())
+class WorkshopFormView(RecordFormView):
+    """Create or edit a workshop; a probable duplicate (same title, day and municipality in the
+    office) is shown and saved only once the user ticks `confirm_duplicate`."""
+
+    model = Workshop
+    form_class = WorkshopForm
+    template_name = "workshops/workshop_form.html"
+    context_object_name = "workshop"
+    select_related = ("municipality", "office", "thematic_table")
+    date_field = None
+    saved_message = gettext_lazy("Taller guardado.")
+
+    def refused(self):
+        if self.object is None:
+            return _forbidden(self.request, _("Solo el personal de una oficina territorial puede crear talleres."))
+        return _forbidden(self.request, LOCKED_MESSAGE)
+
+    def save(self, form, record):
+        not_duplicate = form.cleaned_data["confirm_duplicate"]
+        return services.save_workshop(workshop=form.instance, by=self.request.user, not_duplicate=not_duplicate)
+
+    def get_context_data(self, **context) -> dict:
+        duplicates = self.error.candidates if self.error is not None else []
+        return super().get_context_data(duplicates=duplicates, **context)
 
 
-@login_required
-def workshop_edit(request, pk):
-    workshop = _workshop(request, pk)
-    if not review.can_edit(workshop, request.user):
-        return _forbidden(request, LOCKED_MESSAGE)
-    return _workshop_form(request, workshop)
-
-
-def _workshop_form(request, workshop):
-    form = WorkshopForm(request.POST or None, instance=workshop, user=request.user)
-    duplicates = []
-    if request.method == "POST" and form.is_valid():
-        candidate = form.instance
-        duplicates = services.duplicate_workshops(
-            office=request.user.office if candidate.pk is None else candidate.office,
-            title=candidate.title,
-            start_date=candidate.start_date,
-            municipality=candidate.municipality,
-            exclude_pk=candidate.pk,
-        )
-        if duplicates and not form.cleaned_data["confirm_duplicate"]:
-            form.add_error(
-                None,
-                _("Su oficina ya tiene un taller con el mismo título, el mismo día y en el mismo municipio."),
-            )
-        else:
-            try:
-                saved = services.save_workshop(workshop=candidate, by=request.user)
-            except services.WorkshopsError as exc:
-                form.add_error(None, str(exc.message))
-            else:
-                messages.success(request, _("Taller guardado."))
-                return redirect("workshops:detail", saved.pk)
-    return render(
-        request, "workshops/workshop_form.html", {"form": form, "workshop": workshop, "duplicates": duplicates}
-    )
+workshop_create = workshop_edit = WorkshopFormView.as_view()
 
 
 # --- Attendance page -------------------------------------------------------------------------
@@ -183,7 +170,7 @@ def _update(request, workshop, *, added=None, removed_id=None, reset_new=False, 
 
 @login_required
 def workshop_detail(request, pk):
-    workshop = _workshop(request, pk)
+    workshop = visible_workshop(request, pk)
     q = request.GET.get("q", "")
     results = services.search_participants(user=request.user, text=q) if q else []
     return render(
@@ -195,7 +182,7 @@ def workshop_detail(request, pk):
 
 @login_required
 def attendance_search(request, pk):
-    workshop = _workshop(request, pk)
+    workshop = visible_workshop(request, pk)
     q = request.GET.get("q", "")
     results = services.search_participants(user=request.user, text=q) if q.strip() else []
     attending = set(
@@ -219,14 +206,15 @@ def _participant_for_adding(request):
     if found is None:
         dui = normalize_dui(request.POST.get("dui", ""))
         if dui:
-            found = Participant.objects.filter(pk=pk, dui=dui).first()
+            with scopes_disabled():  # another office's person, reached only with their exact DUI
+                found = Participant.objects.filter(pk=pk, dui=dui).first()
     return found
 
 
 @login_required
 @require_POST
 def attendance_add(request, pk):
-    workshop = _workshop(request, pk)
+    workshop = visible_workshop(request, pk)
     participant = _participant_for_adding(request)
     added = None
     if participant is None:
@@ -236,7 +224,7 @@ def attendance_add(request, pk):
             attendance, created = services.record_attendance(
                 workshop=workshop, participant=participant, by=request.user
             )
-        except services.WorkshopsError as exc:
+        except services.DomainError as exc:
             messages.error(request, exc.message)
         else:
             if created:
@@ -252,7 +240,7 @@ def attendance_add(request, pk):
 @login_required
 @require_POST
 def attendance_new(request, pk):
-    workshop = _workshop(request, pk)
+    workshop = visible_workshop(request, pk)
     form = NewParticipantForm(request.POST)
     candidates = []
     if form.is_valid():
@@ -273,7 +261,7 @@ def attendance_new(request, pk):
             participant, attendance = services.register_and_attend(
                 workshop=workshop, data=data, by=request.user, not_duplicate=d["not_duplicate"]
             )
-        except services.WorkshopsError as exc:
+        except services.DomainError as exc:
             if exc.code == "possible_duplicate":
                 candidates = exc.candidates
             else:
@@ -304,7 +292,7 @@ def attendance_new(request, pk):
 @login_required
 @require_POST
 def attendance_remove(request, pk):
-    workshop = _workshop(request, pk)
+    workshop = visible_workshop(request, pk)
     participant_id = request.POST.get("participant", "")
     removed_id = None
     try:
@@ -313,7 +301,7 @@ def attendance_remove(request, pk):
         ):
             removed_id = int(participant_id)
             messages.success(request, _("Asistente quitado de la lista."))
-    except services.WorkshopsError as exc:
+    except services.DomainError as exc:
         messages.error(request, exc.message)
     if request.htmx:
         return _update(request, workshop, removed_id=removed_id)
@@ -323,25 +311,16 @@ def attendance_remove(request, pk):
 @login_required
 @require_POST
 def workshop_mark_held(request, pk):
-    workshop = _workshop(request, pk)
+    workshop = visible_workshop(request, pk)
     try:
         services.mark_held(workshop=workshop, by=request.user)
         messages.success(request, _("Taller marcado como realizado."))
-    except services.WorkshopsError as exc:
+    except services.DomainError as exc:
         messages.error(request, exc.message)
     return redirect("workshops:detail", workshop.pk)
 
 
-@login_required
-@require_POST
-def workshop_submit(request, pk):
-    workshop = _workshop(request, pk)
-    try:
-        review.submit(record=workshop, by=request.user)
-        messages.success(request, _("Taller enviado a revisión."))
-    except review.ReviewError as exc:
-        messages.error(request, str(exc.message))
-    return redirect("workshops:detail", workshop.pk)
+workshop_submit = submit_view(Workshop, done_message=gettext_lazy("Taller enviado a revisión."))
 
 
 # --- Paper: sign-in sheet and import ---------------------------------------------------------
@@ -349,165 +328,11 @@ def workshop_submit(request, pk):
 
 @login_required
 def sign_in_sheet(request, pk):
-    workshop = _workshop(request, pk)
+    workshop = visible_workshop(request, pk)
     count = request.GET.get("filas", "")
     count = min(int(count), 100) if count.isdigit() and int(count) > 0 else 30
     return render(
         request,
         "workshops/sign_in_sheet.html",
         {"workshop": workshop, "columns": [label for _key, label in imports.COLUMNS], "rows": range(1, count + 1)},
-    )
-
-
-def _session_key(workshop):
-    return f"workshops:import:{workshop.pk}"
-
-
-def _start_preview(request, workshop, reader):
-    if not review.can_edit(workshop, request.user):
-        messages.error(request, LOCKED_MESSAGE)
-        return redirect("workshops:detail", workshop.pk)
-    try:
-        rows = imports.parse_rows(reader())
-    except imports.ImportFileError as exc:
-        messages.error(request, exc.message)
-        return redirect("workshops:import", workshop.pk)
-    rows = imports.classify(rows=rows, workshop=workshop, user=request.user)
-    request.session[_session_key(workshop)] = rows
-    return redirect("workshops:import_preview", workshop.pk)
-
-
-@login_required
-def import_upload(request, pk):
-    workshop = _workshop(request, pk)
-    upload_form = UploadForm(request.POST or None, request.FILES or None)
-    paste_form = PasteForm(request.POST if "text" in request.POST else None)
-    if request.method == "POST":
-        if "text" in request.POST and paste_form.is_valid():
-            return _start_preview(request, workshop, lambda: imports.read_text(paste_form.cleaned_data["text"]))
-        if "text" not in request.POST and upload_form.is_valid():
-            upload = upload_form.cleaned_data["file"]
-            if upload.size > settings.IMPORT_MAX_BYTES:
-                messages.error(
-                    request,
-                    _("El archivo supera el tamaño máximo de %(kb)s KB.") % {"kb": settings.IMPORT_MAX_BYTES // 1024},
-                )
-                return redirect("workshops:import", workshop.pk)
-            data = upload.read(settings.IMPORT_MAX_BYTES + 1)
-            return _start_preview(request, workshop, lambda: imports.read_upload(data))
-    return render(
-        request,
-        "workshops/import_upload.html",
-        {"workshop": workshop, "upload_form": upload_form, "paste_form": paste_form, "columns": imports.COLUMNS},
-    )
-
-
-@login_required
-def import_preview(request, pk):
-    workshop = _workshop(request, pk)
-    rows = request.session.get(_session_key(workshop))
-    if rows is None:
-        messages.info(request, _("No hay ninguna importación pendiente para este taller."))
-        return redirect("workshops:import", workshop.pk)
-    if request.method == "POST":
-        if "cancel" in request.POST:
-            request.session.pop(_session_key(workshop), None)
-            messages.info(request, _("Importación cancelada: no se guardó nada."))
-            return redirect("workshops:detail", workshop.pk)
-        try:
-            result = imports.confirm_import(workshop=workshop, rows=rows, user=request.user)
-        except (imports.ImportFileError, services.WorkshopsError) as exc:
-            messages.error(request, exc.message)
-        except ValidationError as exc:  # data changed since the preview: nothing was saved
-            messages.error(request, _("No se guardó nada: %(e)s") % {"e": "; ".join(exc.messages)})
-        else:
-            request.session.pop(_session_key(workshop), None)
-            messages.success(
-                request,
-                _("Importación guardada: %(added)s asistencias nuevas (%(new)s personas nuevas).")
-                % {"added": result["added"], "new": result["new"]},
-            )
-            return redirect("workshops:detail", workshop.pk)
-        rows = imports.classify(rows=rows, workshop=workshop, user=request.user)
-    return render(
-        request,
-        "workshops/import_preview.html",
-        {"workshop": workshop, "rows": rows, "summary": imports.summary(rows), "columns": imports.COLUMNS},
-    )
-
-
-# --- Participant registry --------------------------------------------------------------------
-
-
-@login_required
-def participant_list(request):
-    q = request.GET.get("q", "").strip()
-    qs = Participant.objects.visible_to(request.user).select_related("institution", "office")
-    if q:
-        key = services.normalize_name(q)
-        dui = normalize_dui(q)
-        qs = qs.filter(Q(search_name__contains=key) | Q(dui=dui))
-    qs = qs.annotate(attendance_count=related_aggregate(Attendance.objects.all(), "participant")).order_by(
-        "search_name", "pk"
-    )
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "workshops/participant_list.html", {"page": page, "q": q})
-
-
-@login_required
-def participant_detail(request, pk):
-    participant = get_object_or_404(
-        Participant.objects.visible_to(request.user).select_related("institution", "office", "municipality"), pk=pk
-    )
-    history = (
-        Attendance.objects.filter(participant=participant)
-        .select_related("workshop__municipality")
-        .order_by("-workshop__start_date")
-    )
-    visible_workshops = set(
-        Workshop.objects.visible_to(request.user)
-        .filter(pk__in=[a.workshop_id for a in history])
-        .values_list("pk", flat=True)
-    )
-    return render(
-        request,
-        "workshops/participant_detail.html",
-        {"participant": participant, "history": history, "visible_workshops": visible_workshops},
-    )
-
-
-@login_required
-def participant_merge(request, pk):
-    visible = Participant.objects.visible_to(request.user).select_related("institution")
-    keep = get_object_or_404(visible, pk=pk)
-    if request.user.is_national and not request.user.is_superuser and request.user.role == "manager":
-        raise PermissionDenied
-    q = request.GET.get("q", "").strip()
-    found = services.search_participants(user=request.user, text=q) if q else []
-    mergeable = set(visible.filter(pk__in=[p.pk for p in found]).values_list("pk", flat=True)) if found else set()
-    candidates = [p for p in found if p.pk in mergeable and p.pk != keep.pk]
-    other = None
-    other_pk = request.POST.get("other") or request.GET.get("other")
-    if other_pk and str(other_pk).isdigit():
-        other = get_object_or_404(visible, pk=other_pk)
-    if request.method == "POST" and other is not None:
-        try:
-            services.merge_participants(keep=keep, remove=other, by=request.user)
-        except services.WorkshopsError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("Registros unidos: las asistencias pasaron a %(name)s.") % {"name": keep})
-            return redirect("workshops:participant_detail", keep.pk)
-    counts = {}
-    if other is not None:
-        counts = dict(
-            Attendance.objects.filter(participant__in=[keep, other])
-            .values_list("participant_id")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-    return render(
-        request,
-        "workshops/participant_merge.html",
-        {"keep": keep, "other": other, "q": q, "candidates": candidates, "counts": counts},
     )

@@ -5,9 +5,9 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from municipalities.models import PeriodClosure
-from pess_tracker.models import ReviewState
-from pess_tracker.review import ReviewError, can_edit, close_period, reopen_period, submit
+from core.errors import DomainError
+from review.models import PeriodClosure, ReviewState
+from review.services import can_edit, close_period, reopen_period, submit
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def march(office_a, staff_a):
 
 def test_confirmation_lists_what_is_still_draft(client, coordinator_x, march):
     client.force_login(coordinator_x)
-    url = reverse("admin:municipalities_municipalprogress_close", args=[march["muni"].pk, 2026, 3])
+    url = reverse("admin:indicators_municipalprogress_close", args=[march["muni"].pk, 2026, 3])
     html = client.get(url).content.decode()
     assert "Taller en borrador" in html
     assert "Borrador" in html
@@ -36,7 +36,7 @@ def test_confirmation_lists_what_is_still_draft(client, coordinator_x, march):
 
 def test_closing_approves_the_month_and_locks_it_for_staff(client, coordinator_x, staff_a, march):
     client.force_login(coordinator_x)
-    url = reverse("admin:municipalities_municipalprogress_close", args=[march["muni"].pk, 2026, 3])
+    url = reverse("admin:indicators_municipalprogress_close", args=[march["muni"].pk, 2026, 3])
     response = client.post(url)
     assert response.status_code == 302
     closure = PeriodClosure.objects.get()
@@ -52,9 +52,7 @@ def test_closing_approves_the_month_and_locks_it_for_staff(client, coordinator_x
         assert not can_edit(march[key], staff_a)
     march["april"].refresh_from_db()
     assert march["april"].review_state == ReviewState.DRAFT
-    detail = client.get(
-        reverse("admin:municipalities_municipalprogress_change", args=[march["muni"].pk]), {"anio": 2026}
-    )
+    detail = client.get(reverse("admin:indicators_municipalprogress_change", args=[march["muni"].pk]), {"anio": 2026})
     assert "Cerrado" in detail.content.decode()
     # Closing twice is refused, without a second closure.
     client.post(url)
@@ -64,7 +62,7 @@ def test_closing_approves_the_month_and_locks_it_for_staff(client, coordinator_x
 def test_reopen_needs_a_reason_and_unlocks(client, coordinator_x, staff_a, march):
     closure = close_period(municipality=march["muni"], year=2026, month=3, by=coordinator_x)
     client.force_login(coordinator_x)
-    url = reverse("admin:municipalities_municipalprogress_reopen", args=[closure.pk])
+    url = reverse("admin:indicators_municipalprogress_reopen", args=[closure.pk])
     response = client.post(url, {"reason": "  "})
     assert "Indique el motivo" in response.content.decode()
     closure.refresh_from_db()
@@ -74,12 +72,12 @@ def test_reopen_needs_a_reason_and_unlocks(client, coordinator_x, staff_a, march
     assert (closure.reopened_by, closure.reopen_reason) == (coordinator_x, "Falta una jornada")
     # The records stay approved; a new closure is possible again.
     close_period(municipality=march["muni"], year=2026, month=3, by=coordinator_x)
-    with pytest.raises(ReviewError):
+    with pytest.raises(DomainError):
         reopen_period(closure=closure, by=coordinator_x, reason="otra vez")
 
 
 def test_staff_and_managers_cannot_close(coordinator_y, manager, staff_a, march):
     for user in (staff_a, manager, coordinator_y):
-        with pytest.raises(ReviewError):
+        with pytest.raises(DomainError):
             close_period(municipality=march["muni"], year=2026, month=3, by=user)
     assert not PeriodClosure.objects.exists()

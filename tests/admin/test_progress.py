@@ -8,12 +8,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from municipalities.models import Municipality, TerritorialOffice
+from geography.models import Municipality, TerritorialOffice
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-URL = "admin:municipalities_municipalprogress_changelist"
+URL = "admin:indicators_municipalprogress_changelist"
 YEAR_2026 = {"periodo": "rango", "desde": "01/01/2026", "hasta": "31/12/2026"}
 
 
@@ -108,7 +108,7 @@ def test_detail_shows_months_chart_plan_stages_and_links(client, office_a, staff
     workshop = factories.workshop(office_a, muni)
     factories.stage_change(factories.plan(office_a, muni), staff_a)
     client.force_login(coordinator_x)
-    url = reverse("admin:municipalities_municipalprogress_change", args=[muni.pk])
+    url = reverse("admin:indicators_municipalprogress_change", args=[muni.pk])
     response = client.get(url, {"anio": 2026})
     html = response.content.decode()
     assert response.status_code == 200
@@ -124,7 +124,7 @@ def test_detail_shows_months_chart_plan_stages_and_links(client, office_a, staff
 
 def test_grouped_figures_equal_the_correlated_definition(office_a, office_b, coordinator_x):
     """Grouped figures (one GROUP BY per source) equal each municipality's own flat totals."""
-    from pess_tracker.indicators import annotate_municipalities, totals
+    from indicators.figures import annotate_municipalities, totals
 
     for office in (office_a, office_b):
         for index in range(2):

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from pess_tracker.models import ReviewState
-from pess_tracker.review import can_edit, submit, transitions_for
+from review.models import ReviewState
+from review.services import can_edit, submit, transitions_for
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def test_review_queue_lists_every_type_oldest_first_and_acts(client, office_a, o
     submit(record=assistance, by=factories.user("staff", office_b))
     type(meeting).objects.filter(pk=meeting.pk).update(submitted_at=datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC))
     client.force_login(coordinator_x)
-    url = reverse("admin:pess_tracker_review_queue")
+    url = reverse("admin:review_review_queue")
     response = client.get(url)
     rows = response.context["rows"]
     assert [r["value"] for r in rows] == [
@@ -92,7 +92,7 @@ def test_review_queue_query_count_does_not_grow(client, office_a, staff_a, coord
     from django.test.utils import CaptureQueriesContext
 
     client.force_login(coordinator_x)
-    url = reverse("admin:pess_tracker_review_queue")
+    url = reverse("admin:review_review_queue")
 
     def queries():
         with CaptureQueriesContext(connection) as ctx:

@@ -7,7 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
-from municipalities.models import Municipality, Target
+from geography.models import Municipality
+from indicators.models import Target
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ def test_manager_sets_a_department_at_once(client, office_a, manager):
     munis = list(Municipality.objects.pess().filter(department=office_a.department_id).order_by("name"))
     old = factories.target(munis[1], year=2026, indicator="workshops_held", value=7)
     client.force_login(manager)
-    url = reverse("admin:municipalities_target_bulk")
+    url = reverse("admin:indicators_target_bulk")
     page = client.get(url, {"anio": 2026, "departamento": office_a.department_id})
     assert page.status_code == 200 and munis[0].name in page.content.decode()
     data = {"anio": 2026, "departamento": office_a.department_id}
@@ -47,7 +48,7 @@ def test_bad_bulk_value_saves_nothing_and_keeps_what_was_typed(client, office_a,
     data = {"anio": 2026, "departamento": office_a.department_id}
     data[f"t-{munis[0].pk}-workshops_held"] = "12"
     data[f"t-{munis[1].pk}-workshops_held"] = "-3"
-    response = client.post(reverse("admin:municipalities_target_bulk"), data)
+    response = client.post(reverse("admin:indicators_target_bulk"), data)
     assert response.status_code == 200
     html = response.content.decode()
     assert 'value="-3"' in html and "mayor o igual a cero" in html
@@ -57,7 +58,7 @@ def test_bad_bulk_value_saves_nothing_and_keeps_what_was_typed(client, office_a,
 def test_coordinator_sees_the_grid_but_cannot_post(client, office_a, coordinator_x):
     muni = factories.pess_municipality(office_a)
     client.force_login(coordinator_x)
-    url = reverse("admin:municipalities_target_bulk")
+    url = reverse("admin:indicators_target_bulk")
     assert "disabled" in client.get(url).content.decode()
     response = client.post(
         url, {"anio": 2026, "departamento": office_a.department_id, f"t-{muni.pk}-workshops_held": 5}
@@ -68,7 +69,7 @@ def test_coordinator_sees_the_grid_but_cannot_post(client, office_a, coordinator
 
 def test_xlsx_import_all_or_nothing_with_row_errors(client, manager, ref):
     client.force_login(manager)
-    url = reverse("admin:municipalities_target_import")
+    url = reverse("admin:indicators_target_import")
     muni = Municipality.objects.pess().order_by("code").first()
     bad = _xlsx(
         [

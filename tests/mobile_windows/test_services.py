@@ -3,10 +3,10 @@ from decimal import Decimal
 
 import pytest
 
+from indicators.disaggregation import AgeGroup, Sex
 from mobile_windows.models import ReachCount, School, WindowSession, WindowStatus
-from mobile_windows.services import WindowError, create_school, save_session, save_window
-from pess_tracker.disaggregation import AgeGroup, Sex
-from pess_tracker.models import ReviewState
+from mobile_windows.services import DomainError, create_school, save_session, save_window
+from review.models import ReviewState
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ def test_editing_a_session_rewrites_its_cells(staff_a, office_a):
 
 def test_negative_counts_are_refused_and_nothing_is_written(staff_a, office_a):
     window = factories.window(office_a)
-    with pytest.raises(WindowError) as exc:
+    with pytest.raises(DomainError) as exc:
         _session(staff_a, window, {(Sex.FEMALE, AgeGroup.ADOLESCENT): -1})
     assert exc.value.code == "negative_count"
     assert not WindowSession.objects.exists()
@@ -50,7 +50,7 @@ def test_negative_counts_are_refused_and_nothing_is_written(staff_a, office_a):
 
 def test_a_session_with_nobody_reached_needs_a_confirmation(staff_a, office_a):
     window = factories.window(office_a)
-    with pytest.raises(WindowError) as exc:
+    with pytest.raises(DomainError) as exc:
         _session(staff_a, window, {})
     assert exc.value.code == "zero_not_confirmed"
     session = _session(staff_a, window, {}, zero_confirmed=True)
@@ -61,7 +61,7 @@ def test_a_session_after_the_window_was_removed_is_refused(staff_a, office_a):
     window = factories.window(
         office_a, installed_on=datetime.date(2026, 1, 15), removed_on=datetime.date(2026, 3, 1), status="removed"
     )
-    with pytest.raises(WindowError) as exc:
+    with pytest.raises(DomainError) as exc:
         _session(staff_a, window, {(Sex.FEMALE, AgeGroup.YOUTH): 2})
     assert exc.value.code == "window_removed"
     # A day while it was still installed may be recorded late.
@@ -72,35 +72,35 @@ def test_a_session_on_a_window_marked_removed_without_date_is_refused(staff_a, o
     window = factories.window(office_a)
     window.status = WindowStatus.REMOVED
     window.save(update_fields=["status"])
-    with pytest.raises(WindowError) as exc:
+    with pytest.raises(DomainError) as exc:
         _session(staff_a, window, {(Sex.FEMALE, AgeGroup.YOUTH): 2})
     assert exc.value.code == "window_removed"
 
 
 def test_a_session_before_installation_is_refused(staff_a, office_a):
     window = factories.window(office_a, installed_on=datetime.date(2026, 3, 20))
-    with pytest.raises(WindowError) as exc:
+    with pytest.raises(DomainError) as exc:
         _session(staff_a, window, {(Sex.FEMALE, AgeGroup.YOUTH): 2})
     assert exc.value.code == "before_installation"
 
 
 def test_an_approved_session_is_locked_for_staff(staff_a, office_a):
     session = factories.session(factories.window(office_a), review_state=ReviewState.APPROVED)
-    with pytest.raises(WindowError) as exc:
+    with pytest.raises(DomainError) as exc:
         _session(staff_a, session.window, {(Sex.MALE, AgeGroup.YOUTH): 1}, session=session)
     assert exc.value.code == "locked"
 
 
 def test_staff_cannot_record_on_another_offices_window(staff_b, office_a):
     window = factories.window(office_a)
-    with pytest.raises(WindowError) as exc:
+    with pytest.raises(DomainError) as exc:
         _session(staff_b, window, {(Sex.MALE, AgeGroup.YOUTH): 1})
     assert exc.value.code == "not_allowed"
 
 
 def test_a_window_removed_before_it_was_installed_is_refused(staff_a, office_a):
     school = factories.school(factories.pess_municipality(office_a))
-    with pytest.raises(WindowError) as exc:
+    with pytest.raises(DomainError) as exc:
         save_window(
             by=staff_a,
             school=school,
@@ -121,13 +121,13 @@ def test_a_window_takes_the_schools_municipality_and_the_users_office(staff_a, o
 
 def test_a_window_at_a_school_of_another_department_is_refused(staff_a, office_b):
     school = factories.school(factories.pess_municipality(office_b))
-    with pytest.raises(WindowError) as exc:
+    with pytest.raises(DomainError) as exc:
         save_window(by=staff_a, school=school, installed_on=datetime.date(2026, 3, 1))
     assert exc.value.code == "school_out_of_scope"
 
 
 def test_a_school_in_a_municipality_of_another_department_is_refused(staff_a, office_b):
-    with pytest.raises(WindowError) as exc:
+    with pytest.raises(DomainError) as exc:
         create_school(
             by=staff_a, mined_code="99001", name="CE Otro", municipality=factories.pess_municipality(office_b)
         )
@@ -138,12 +138,12 @@ def test_a_school_in_a_municipality_of_another_department_is_refused(staff_a, of
 def test_mined_codes_are_unique(staff_a, office_a):
     municipality = factories.pess_municipality(office_a)
     create_school(by=staff_a, mined_code="99002", name="CE Uno", municipality=municipality)
-    with pytest.raises(WindowError) as exc:
+    with pytest.raises(DomainError) as exc:
         create_school(by=staff_a, mined_code="99002", name="CE Dos", municipality=municipality)
     assert exc.value.code == "duplicate_mined_code"
 
 
 def test_managers_only_read(manager, office_a):
-    with pytest.raises(WindowError) as exc:
+    with pytest.raises(DomainError) as exc:
         _session(manager, factories.window(office_a), {(Sex.MALE, AgeGroup.YOUTH): 1})
     assert exc.value.code == "not_allowed"

@@ -3,10 +3,10 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from indicators.disaggregation import AgeGroup, Sex
 from mobile_windows.models import MobileWindow, ReachCount, School, WindowSession
-from pess_tracker.disaggregation import AgeGroup, Sex
-from pess_tracker.models import ReviewState
-from pess_tracker.review import return_for_changes
+from review.models import ReviewState
+from review.services import return_for_changes
 from tests import factories
 from tests.query_counts import queries_for
 

@@ -2,8 +2,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db.models import Count
 
-from municipalities.models import Department, Municipality, TerritorialOffice, ThematicTable
-from municipalities.reference_data import load_reference_data
+from geography.models import Department, Municipality, TerritorialOffice, ThematicTable
+from geography.reference_data import load_reference_data
 
 pytestmark = pytest.mark.django_db
 

@@ -3,16 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from municipalities.models import (
-    FollowUpStatus,
-    Institution,
-    PlanStage,
-    StageChangeStatus,
-    TableMeeting,
-    TechnicalAssistance,
-    ThematicTable,
-)
-from municipalities.records import RecordError
+from core.errors import DomainError
+from geography.models import Institution, ThematicTable
+from municipalities.models import FollowUpStatus, PlanStage, StageChangeStatus, TableMeeting, TechnicalAssistance
 from municipalities.services import (
     add_follow_up_action,
     confirm_stage_change,
@@ -23,7 +16,7 @@ from municipalities.services import (
     save_meeting,
     set_follow_up_status,
 )
-from pess_tracker.models import ReviewState
+from review.models import ReviewState
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +38,7 @@ def test_a_meeting_belongs_to_the_users_office(staff_a, office_a):
 
 
 def test_a_meeting_in_another_department_is_refused(staff_a, office_b):
-    with pytest.raises(RecordError) as exc:
+    with pytest.raises(DomainError) as exc:
         save_meeting(
             by=staff_a,
             municipality=factories.pess_municipality(office_b),
@@ -58,7 +51,7 @@ def test_a_meeting_in_another_department_is_refused(staff_a, office_b):
 
 def test_follow_up_actions_have_due_dates_and_a_status(staff_a, office_a):
     meeting = factories.meeting(office_a)
-    with pytest.raises(RecordError) as exc:
+    with pytest.raises(DomainError) as exc:
         add_follow_up_action(by=staff_a, meeting=meeting, description="Informe", due_date=DAY - datetime.timedelta(1))
     assert exc.value.code == "due_before_meeting"
     action = add_follow_up_action(by=staff_a, meeting=meeting, description="Informe", due_date=DAY)
@@ -82,10 +75,10 @@ def test_an_institution_created_inline_is_reused_by_name(staff_a, office_a):
 def test_assistance_hours_must_be_positive_and_the_municipality_in_scope(staff_a, office_a, office_b):
     institution = factories.institution()
     values = {"institution": institution, "date": DAY, "topic": "gender_approach"}
-    with pytest.raises(RecordError) as exc:
+    with pytest.raises(DomainError) as exc:
         save_assistance(by=staff_a, municipality=factories.pess_municipality(office_a), hours=Decimal(0), **values)
     assert exc.value.code == "hours_not_positive"
-    with pytest.raises(RecordError) as exc:
+    with pytest.raises(DomainError) as exc:
         save_assistance(by=staff_a, municipality=factories.pess_municipality(office_b), hours=Decimal(2), **values)
     assert exc.value.code == "municipality_out_of_scope"
     record = save_assistance(by=staff_a, municipality=factories.pess_municipality(office_a), hours=Decimal(2), **values)
@@ -94,7 +87,7 @@ def test_assistance_hours_must_be_positive_and_the_municipality_in_scope(staff_a
 
 def test_an_approved_assistance_is_locked_for_staff(staff_a, office_a):
     record = factories.assistance(office_a, review_state=ReviewState.APPROVED)
-    with pytest.raises(RecordError) as exc:
+    with pytest.raises(DomainError) as exc:
         save_assistance(
             by=staff_a,
             assistance=record,
@@ -114,10 +107,10 @@ def test_staff_propose_and_a_coordinator_confirms_a_stage_change(staff_a, coordi
     )
     plan.refresh_from_db()
     assert plan.stage == PlanStage.NOT_STARTED  # nothing changes until confirmed
-    with pytest.raises(RecordError) as exc:
+    with pytest.raises(DomainError) as exc:
         confirm_stage_change(by=staff_a, change=change)
     assert exc.value.code == "not_reviewer"
-    with pytest.raises(RecordError) as exc:
+    with pytest.raises(DomainError) as exc:
         propose_stage_change(by=staff_a, plan=plan, to_stage=PlanStage.DIAGNOSTIC_DONE, date=DAY)
     assert exc.value.code == "pending_exists"
     confirm_stage_change(by=coordinator_x, change=change)
@@ -138,20 +131,20 @@ def test_a_rejected_change_leaves_the_plan_and_a_stale_one_cannot_be_confirmed(s
     change.refresh_from_db()
     plan.refresh_from_db()
     assert change.status == StageChangeStatus.REJECTED and plan.stage == PlanStage.NOT_STARTED
-    with pytest.raises(RecordError) as exc:
+    with pytest.raises(DomainError) as exc:
         confirm_stage_change(by=coordinator_x, change=change)
     assert exc.value.code == "already_decided"
 
 
 def test_a_coordinator_of_another_department_cannot_decide(staff_a, coordinator_y, office_a):
     change = propose_stage_change(by=staff_a, plan=factories.plan(office_a), to_stage=PlanStage.PLAN_DRAFTED, date=DAY)
-    with pytest.raises(RecordError) as exc:
+    with pytest.raises(DomainError) as exc:
         confirm_stage_change(by=coordinator_y, change=change)
     assert exc.value.code == "not_allowed"
 
 
 def test_a_stage_change_dated_before_the_current_stage_is_refused(staff_a, office_a):
     plan = factories.plan(office_a, stage=PlanStage.DIAGNOSTIC_DONE, stage_date=datetime.date(2026, 4, 1))
-    with pytest.raises(RecordError) as exc:
+    with pytest.raises(DomainError) as exc:
         propose_stage_change(by=staff_a, plan=plan, to_stage=PlanStage.PLAN_DRAFTED, date=DAY)
     assert exc.value.code == "before_current_stage"

@@ -1,19 +1,21 @@
 import datetime
+import html
+import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse
 
+from geography.models import Institution, ThematicTable
 from municipalities.models import (
     FollowUpAction,
-    Institution,
     PlanStage,
     PlanStageChange,
     StageChangeStatus,
     TableMeeting,
     TechnicalAssistance,
-    ThematicTable,
 )
-from pess_tracker.models import ReviewState
+from review.models import ReviewState
 from tests import factories
 from tests.query_counts import queries_for
 
@@ -238,3 +240,54 @@ def test_institution_page_query_count_is_constant(client, staff_a, office_a):
     for i in range(1, 5):
         factories.assistance(office_a, factories.pess_municipality(office_a, i), institution=institution)
     assert queries_for(client, institution.get_absolute_url()) == small
+
+
+def _pagination_links(body: str) -> dict[str, dict[str, list[str]]]:
+    """The query of each link in a page's pagination bar, by link text."""
+    nav = re.search(r'<nav class="pagination".*?</nav>', body, re.S).group(0)
+    links = re.findall(r'<a [^>]*href="([^"]*)"[^>]*>([^<]*)</a>', nav)
+    return {text: parse_qs(urlsplit(html.unescape(href)).query) for href, text in links}
+
+
+def test_page_two_of_the_meeting_list_keeps_every_filter(client, staff_a, office_a):
+    municipality = factories.pess_municipality(office_a)
+    table = ThematicTable.objects.order_by("pk").first()
+    TableMeeting.objects.bulk_create(
+        TableMeeting(municipality=municipality, office=office_a, table=table, date=datetime.date(2026, 3, 5))
+        for _ in range(101)
+    )
+    client.force_login(staff_a)
+    filters = {"municipio": str(municipality.pk), "mesa": str(table.pk)}
+    body = client.get(reverse("municipalities:meeting_list"), {**filters, "page": "2"}).content.decode()
+    assert "Página 2 de 3" in body
+    links = _pagination_links(body)
+    assert links == {
+        "Anterior": {k: [v] for k, v in {**filters, "page": "1"}.items()},
+        "Siguiente": {k: [v] for k, v in {**filters, "page": "3"}.items()},
+    }
+
+
+def test_page_two_of_the_assistance_list_keeps_every_filter(client, staff_a, office_a):
+    municipality = factories.pess_municipality(office_a)
+    institution = factories.institution(municipality)
+    TechnicalAssistance.objects.bulk_create(
+        TechnicalAssistance(
+            municipality=municipality,
+            office=office_a,
+            institution=institution,
+            date=datetime.date(2026, 3, 7),
+            topic="gender_approach",
+            hours=2,
+        )
+        for _ in range(101)
+    )
+    client.force_login(staff_a)
+    body = client.get(
+        reverse("municipalities:assistance_list"), {"municipio": municipality.pk, "page": 2}
+    ).content.decode()
+    assert "Página 2 de 3" in body
+    links = _pagination_links(body)
+    assert links == {
+        "Anterior": {"municipio": [str(municipality.pk)], "page": ["1"]},
+        "Siguiente": {"municipio": [str(municipality.pk)], "page": ["3"]},
+    }

@@ -6,10 +6,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from municipalities.models import Municipality
-from pess_tracker import indicators
-from pess_tracker.disaggregation import AgeGroup, Sex
-from pess_tracker.indicators import IndicatorKey as K
+from geography.models import Municipality
+from indicators import figures as indicators
+from indicators.disaggregation import AgeGroup, Sex
+from indicators.figures import IndicatorKey as K
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from pess_tracker.demo_data import SIZES, DemoSeeder, ensure_demo_users
+from demo.seeder import SIZES, DemoSeeder, ensure_demo_users
 from workshops.models import Attendance, Participant, Workshop
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,7 @@ def test_seed_demo_is_deterministic(ref):
     assert first[1] == SIZES["tiny"].participants
     Attendance.objects.all().delete()
     Workshop.objects.all().delete()
-    from pess_tracker.demo_data import delete_demo_data
+    from demo.seeder import delete_demo_data
 
     delete_demo_data()
     DemoSeeder("tiny", seed=7, log=lambda _m: None).run()

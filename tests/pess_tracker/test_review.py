@@ -1,7 +1,8 @@
 import pytest
 
-from pess_tracker.models import ReviewState
-from pess_tracker.review import ReviewError, approve, can_edit, return_for_changes, submit, transitions_for
+from core.errors import DomainError
+from review.models import ReviewState
+from review.services import approve, can_edit, return_for_changes, submit, transitions_for
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def test_submit_approve_locks_the_record_for_staff(office_a, staff_a, coordinato
 def test_return_needs_a_comment_and_keeps_it(office_a, staff_a, coordinator_x):
     w = factories.workshop(office_a)
     submit(record=w, by=staff_a)
-    with pytest.raises(ReviewError) as exc:
+    with pytest.raises(DomainError) as exc:
         return_for_changes(record=w, by=coordinator_x, comment="  ")
     assert exc.value.code == "comment_required"
     return_for_changes(record=w, by=coordinator_x, comment="Falta la lista de asistencia")
@@ -38,10 +39,10 @@ def test_return_needs_a_comment_and_keeps_it(office_a, staff_a, coordinator_x):
 
 def test_staff_and_other_departments_cannot_review(office_a, staff_a, coordinator_y):
     w = factories.workshop(office_a)
-    with pytest.raises(ReviewError) as exc:
+    with pytest.raises(DomainError) as exc:
         approve(record=w, by=staff_a)
     assert exc.value.code == "not_reviewer"
-    with pytest.raises(ReviewError) as exc:
+    with pytest.raises(DomainError) as exc:
         approve(record=w, by=coordinator_y)
     assert exc.value.code == "not_allowed"
 

@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from geography.models import Municipality, TerritorialOffice
 from mobile_windows.models import School, WindowSession
-from municipalities.models import Municipality, TerritorialOffice
 from tests import factories
 from workshops.models import Attendance, Participant, Workshop
 

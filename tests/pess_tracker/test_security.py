@@ -18,11 +18,12 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pess_tracker import events, views
+from core import events
+from core.models import SecurityEvent, SecurityEventKind
+from core.privacy import can_see_personal_data, masked
+from core.security import LOGIN_AT_SESSION_KEY
+from pess_tracker import views
 from pess_tracker.jsonlog import JsonFormatter
-from pess_tracker.models import SecurityEvent, SecurityEventKind
-from pess_tracker.privacy import can_see_personal_data, masked
-from pess_tracker.security import LOGIN_AT_SESSION_KEY
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +76,7 @@ def test_readyz_is_ready_without_login(client):
 
 def test_readyz_answers_503_while_a_migration_is_pending(client, monkeypatch):
     monkeypatch.setattr(views, "_migrations_known_applied", False)
-    MigrationRecorder.Migration.objects.filter(app="pess_tracker", name="0002_securityevent").delete()
+    MigrationRecorder.Migration.objects.filter(app="core", name="0002_user_office").delete()
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "reason": "migrations"}
@@ -238,7 +239,7 @@ def test_security_headers_and_no_store_on_signed_in_pages(client, staff_a):
 def test_downloads_are_never_cached(rf):
     from django.http import HttpResponse
 
-    from pess_tracker.security import NoStoreMiddleware
+    from core.security import NoStoreMiddleware
 
     def view(request):
         response = HttpResponse(b"a;b\n")
@@ -266,7 +267,7 @@ def test_login_is_recorded_with_address_and_json_log(client, staff_a, caplog):
 
 def test_refused_access_is_recorded(client, staff_a):
     client.force_login(staff_a)
-    assert client.get("/admin/pess_tracker/user/").status_code == 302  # not admin staff: to admin login
+    assert client.get("/admin/core/user/").status_code == 302  # not admin staff: to admin login
     client.get("/no-existe/")
     event = SecurityEvent.objects.get(kind=SecurityEventKind.ACCESS_REFUSED, user=staff_a)
     assert event.details == {"status": 404, "method": "GET"}
@@ -285,7 +286,7 @@ def test_coordinators_read_their_departments_events_in_the_admin(
 ):
     events.record("login", user=staff_a)
     events.record("login", user=staff_b)
-    url = reverse("admin:pess_tracker_securityevent_changelist")
+    url = reverse("admin:core_securityevent_changelist")
     client.force_login(coordinator_x)
     body = client.get(url).content.decode()
     assert staff_a.username in body and staff_b.username not in body

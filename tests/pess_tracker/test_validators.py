@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from pess_tracker.validators import dui_check_digit, normalize_dui, validate_dui
+from core.validators import dui_check_digit, normalize_dui, validate_dui
 
 
 @pytest.mark.parametrize("dui", ["00016297-5", "12345678-4", "04567891-1"])

@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from pess_tracker.disaggregation import AgeGroup, Sex
-from pess_tracker.indicators import IndicatorKey as K
+from indicators.disaggregation import AgeGroup, Sex
+from indicators.figures import IndicatorKey as K
 from tests import factories
 
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from pess_tracker.models import SecurityEvent, SecurityEventKind
+from core.models import SecurityEvent, SecurityEventKind
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from pess_tracker.indicators import IndicatorKey as K
+from indicators.figures import IndicatorKey as K
 from tests.reports.helpers import build, rows_by_label, table
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from pess_tracker.disaggregation import AgeGroup, Sex
+from indicators.disaggregation import AgeGroup, Sex
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -87,7 +87,7 @@ def test_invalid_values_are_reported_per_row_in_spanish():
     ],
 )
 def test_malformed_files_are_refused_with_a_code(payload, code):
-    with pytest.raises(imports.ImportFileError) as exc:
+    with pytest.raises(imports.DomainError) as exc:
         cells(payload)
     assert exc.value.code == code
     assert exc.value.message
@@ -95,7 +95,7 @@ def test_malformed_files_are_refused_with_a_code(payload, code):
 
 def test_file_over_the_size_limit_is_refused(settings):
     settings.IMPORT_MAX_BYTES = 100
-    with pytest.raises(imports.ImportFileError) as exc:
+    with pytest.raises(imports.DomainError) as exc:
         cells(factories.sheet_csv(ROWS * 10).encode())
     assert exc.value.code == "too_large"
 
@@ -111,14 +111,14 @@ def _zip(entries: dict[str, bytes]) -> bytes:
 def test_xlsx_with_excessive_uncompressed_size_is_refused_before_parsing():
     bomb = _zip({"xl/workbook.xml": b"<x/>", "xl/worksheets/sheet1.xml": b"\x00" * (25 * 1024 * 1024)})
     assert len(bomb) < 100_000  # small on disk, huge once decompressed
-    with pytest.raises(imports.ImportFileError) as exc:
+    with pytest.raises(imports.DomainError) as exc:
         imports.read_upload(bomb)
     assert exc.value.code == "xlsx_too_big"
 
 
 def test_xlsx_with_too_many_entries_is_refused():
     many = _zip({"xl/workbook.xml": b"<x/>", **{f"xl/media/{i}.xml": b"x" for i in range(300)}})
-    with pytest.raises(imports.ImportFileError) as exc:
+    with pytest.raises(imports.DomainError) as exc:
         imports.read_upload(many)
     assert exc.value.code == "xlsx_too_big"
 
@@ -130,7 +130,7 @@ def test_xlsx_with_xml_entities_is_refused():
     sheet = "xl/worksheets/sheet1.xml"
     body = entries[sheet].split(b"?>", 1)[-1]
     entries[sheet] = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>' + body
-    with pytest.raises(imports.ImportFileError) as exc:
+    with pytest.raises(imports.DomainError) as exc:
         imports.read_upload(_zip(entries))
     assert exc.value.code == "unreadable"
 
@@ -169,7 +169,7 @@ def test_repeated_row_in_the_file_is_an_error(office_a, staff_a):
 def test_rows_with_errors_save_nothing(office_a, staff_a):
     w = factories.workshop(office_a)
     rows = cells(factories.sheet_csv([*ROWS, ("Sin", "Sexo", "", "18-29", "", "")]).encode())
-    with pytest.raises(imports.ImportFileError):
+    with pytest.raises(imports.DomainError):
         imports.confirm_import(workshop=w, rows=rows, user=staff_a)
     assert Participant.objects.count() == 0 and Attendance.objects.count() == 0
 

@@ -14,9 +14,10 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pess_tracker.events import record_export
-from pess_tracker.models import User
-from pess_tracker.roles import Role
+from core.events import record_export
+from core.models import User
+from core.roles import Role
+from core.scoping import scopes_disabled
 from reports import builder, exports, raw
 from reports.forms import ReportFilterForm
 
@@ -91,50 +92,52 @@ class Command(BaseCommand):
         parser.add_argument("--line", help="all, workshops, windows, assistance, tables o plans.")
 
     def handle(self, *args, report, fmt, output, user=None, **options):
-        if report not in REPORTS:
-            raise CommandError(f"Informe desconocido «{report}». Use uno de: {', '.join(REPORTS)}.")
-        if fmt not in FORMATS:
-            raise CommandError(f"Formato desconocido «{fmt}». Use csv o xlsx.")
-        scope = self._user(user)
-        data = {name: options[name] for name in FILTER_OPTIONS if options.get(name) not in (None, "")}
-        form = ReportFilterForm(data, user=scope, default_period="all")
-        if not form.is_valid():
-            problems = []
-            for field, errors in form.errors.items():
-                name = f"--{field}" if field != "__all__" else "--period"
-                problems += [f"{name}: {error}" for error in errors]
-            raise CommandError("Filtros no válidos. " + " ".join(problems))
-        filters = form.filters()
-        progress = self._progress if self.stdout.isatty() else None
-        try:
-            if report == "indicators":
-                result = builder.build_report(filters, scope)
-                if fmt == "csv":
-                    with open(output, "wb") as file:
-                        file.write(exports.report_csv(result))
+        # Commands see every row: they act for the whole installation, not for a user.
+        with scopes_disabled():
+            if report not in REPORTS:
+                raise CommandError(f"Informe desconocido «{report}». Use uno de: {', '.join(REPORTS)}.")
+            if fmt not in FORMATS:
+                raise CommandError(f"Formato desconocido «{fmt}». Use csv o xlsx.")
+            scope = self._user(user)
+            data = {name: options[name] for name in FILTER_OPTIONS if options.get(name) not in (None, "")}
+            form = ReportFilterForm(data, user=scope, default_period="all")
+            if not form.is_valid():
+                problems = []
+                for field, errors in form.errors.items():
+                    name = f"--{field}" if field != "__all__" else "--period"
+                    problems += [f"{name}: {error}" for error in errors]
+                raise CommandError("Filtros no válidos. " + " ".join(problems))
+            filters = form.filters()
+            progress = self._progress if self.stdout.isatty() else None
+            try:
+                if report == "indicators":
+                    result = builder.build_report(filters, scope)
+                    if fmt == "csv":
+                        with open(output, "wb") as file:
+                            file.write(exports.report_csv(result))
+                    else:
+                        exports.report_xlsx(result, output)
+                    rows = sum(len(t.rows) for t in result.tables)
                 else:
-                    exports.report_xlsx(result, output)
-                rows = sum(len(t.rows) for t in result.tables)
-            else:
-                columns, queryset = raw.raw_export(report, scope, filters)
-                self._total = queryset.count() if progress else 0
-                if fmt == "csv":
-                    rows = 0
-                    with open(output, "wb") as file:
-                        for chunk in exports.raw_csv_chunks(columns, queryset, progress):
-                            file.write(chunk)
-                            rows += chunk.count(b"\n")
-                    rows -= 1  # the header
-                else:
-                    rows = exports.raw_xlsx(
-                        columns, queryset, output, raw.title(report), filters.describe(records=True), progress
-                    )
-        except OSError as error:
-            raise CommandError(f"No se pudo escribir el archivo «{output}»: {error.strerror}.") from error
-        if progress:
-            self.stdout.write("")
-        record_export(scope, {k: v for k, v in data.items() if v not in (None, "")}, rows, export=f"{report}_{fmt}")
-        self.stdout.write(self.style.SUCCESS(f"Exportado: {output} ({rows:,} filas; {filters.describe()})."))
+                    columns, queryset = raw.raw_export(report, scope, filters)
+                    self._total = queryset.count() if progress else 0
+                    if fmt == "csv":
+                        rows = 0
+                        with open(output, "wb") as file:
+                            for chunk in exports.raw_csv_chunks(columns, queryset, progress):
+                                file.write(chunk)
+                                rows += chunk.count(b"\n")
+                        rows -= 1  # the header
+                    else:
+                        rows = exports.raw_xlsx(
+                            columns, queryset, output, raw.title(report), filters.describe(records=True), progress
+                        )
+            except OSError as error:
+                raise CommandError(f"No se pudo escribir el archivo «{output}»: {error.strerror}.") from error
+            if progress:
+                self.stdout.write("")
+            record_export(scope, {k: v for k, v in data.items() if v not in (None, "")}, rows, export=f"{report}_{fmt}")
+            self.stdout.write(self.style.SUCCESS(f"Exportado: {output} ({rows:,} filas; {filters.describe()})."))
 
     def _user(self, username):
         if not username:

@@ -1,0 +1,130 @@
+"""The admin's half of scoping: every ModelAdmin and inline of the project uses this mixin.
+
+Changelists, change forms, autocompletes (which go through get_queryset), foreign-key
+choices and actions all see only what `Model.objects.visible_to(user)` allows; records
+under review are read-only for staff once approved (core.permissions).
+
+Object-level permissions (view, change, delete, and so simple-history's history pages,
+which may fall back to a historical copy of a record) are also refused for objects
+outside the user's scope, so no URL shows another department's data.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from core.permissions import Action, can
+from core.scoping import scope_q
+
+
+def _scoped(queryset, user):
+    q = scope_q(queryset.model, user)
+    return queryset if q is None else queryset.filter(q)
+
+
+def _in_scope(model, obj, user) -> bool:
+    """Is `obj` (a saved row of `model`, or a historical copy of one) visible to `user`?"""
+    q = scope_q(model, user)
+    if q is None:
+        return True
+    pk = getattr(obj, "pk", None)
+    if pk is None:
+        return True  # an unsaved object (the add form): nothing to leak
+    return model._base_manager.filter(q, pk=pk).exists()
+
+
+# Callables model -> set of extra changelist lookups that only narrow the (still scoped) queryset,
+# such as the links from a figure to its records (indicators registers one in its AppConfig.ready).
+LOOKUP_PROVIDERS: list = []
+
+
+class ScopedAdminMixin:
+    def get_queryset(self, request):
+        return _scoped(super().get_queryset(request), request.user)
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # The filtered queryset is still scoped: these lookups only narrow it.
+        if any(lookup in provider(self.model) for provider in LOOKUP_PROVIDERS):
+            return True
+        return super().lookup_allowed(lookup, value, request)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = _scoped(field.queryset, request.user)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = _scoped(field.queryset, request.user)
+        return field
+
+    def _object_in_scope(self, request, obj) -> bool:
+        if obj is None:
+            return True
+        model = self.model if isinstance(obj, self.model) else type(obj)
+        return _in_scope(model, obj, request.user)
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        if allowed and obj is not None and isinstance(obj, self.model):
+            return self._object_in_scope(request, obj)
+        return allowed
+
+    def _may_write(self, request, obj, allowed: bool) -> bool:
+        """Change and delete: the role's model permission (`allowed`), then the object's own rule."""
+        if allowed and obj is not None:
+            if hasattr(obj, "review_state"):  # a reviewable record itself, or an inline's parent
+                return can(request.user, Action.EDIT, obj)
+            if isinstance(obj, self.model):
+                return self._object_in_scope(request, obj)
+        return allowed
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_write(request, obj, super().has_change_permission(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_write(request, obj, super().has_delete_permission(request, obj))
+
+    # django-simple-history's history pages look records up without get_queryset (the list falls
+    # back to the historical rows, a past version is fetched straight from the history table), so
+    # they would show another office's records: answer 404 unless the record is in scope.
+    def _require_in_scope(self, request, object_id):
+        try:
+            in_scope = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, ValidationError):
+            in_scope = False
+        if not in_scope:
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
+
+
+class ReadOnlyAdminMixin:
+    """Pages that only list (logs, computed views): nobody adds, changes or deletes through them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ScopedModelAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_per_page = 50
+    show_full_result_count = False
+
+
+class ScopedTabularInline(ScopedAdminMixin, admin.TabularInline):
+    extra = 0

@@ -1,0 +1,15 @@
+"""Where the mobile-window indicators come from (registered with indicators.registry at start-up)."""
+
+from indicators.disaggregation import Sex
+from indicators.registry import IndicatorKey as K
+from indicators.registry import Source, register
+from mobile_windows.models import ReachCount, WindowSession
+
+
+def register_sources() -> None:
+    cells = (ReachCount, "session__window__municipality", "session__date", "sum:count")
+    register(K.WINDOW_SESSIONS, Source(WindowSession, "window__municipality", "date", "count"))
+    register(K.PEOPLE_REACHED, Source(*cells, sex_path="sex", age_path="age_group"))
+    register(K.PEOPLE_REACHED_WOMEN, Source(*cells, (("sex", Sex.FEMALE),)))
+    register(K.PEOPLE_REACHED_MEN, Source(*cells, (("sex", Sex.MALE),)))
+    register(K.SCHOOLS_COVERED, Source(WindowSession, "window__municipality", "date", "distinct:window__school"))

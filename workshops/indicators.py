@@ -1,0 +1,29 @@
+"""Where the workshop indicators come from (registered with indicators.registry at start-up)."""
+
+from indicators.disaggregation import Sex
+from indicators.registry import IndicatorKey as K
+from indicators.registry import Source, register
+from workshops.models import Attendance, Workshop, WorkshopStatus
+
+
+def register_sources() -> None:
+    held = (("workshop__status", WorkshopStatus.HELD),)
+    at = ("workshop__municipality", "workshop__start_date")
+    people = {"sex_path": "participant__sex", "age_path": "participant__age_group"}
+    register(
+        K.WORKSHOPS_HELD, Source(Workshop, "municipality", "start_date", "count", (("status", WorkshopStatus.HELD),))
+    )
+    register(
+        K.TRAINING_HOURS,
+        Source(Workshop, "municipality", "start_date", "sum:hours", (("status", WorkshopStatus.HELD),)),
+    )
+    register(K.ATTENDANCES, Source(Attendance, *at, "count", held))
+    register(K.PARTICIPANTS, Source(Attendance, *at, "distinct:participant", held, **people))
+    register(
+        K.PARTICIPANTS_WOMEN,
+        Source(Attendance, *at, "distinct:participant", (*held, ("participant__sex", Sex.FEMALE))),
+    )
+    register(
+        K.PARTICIPANTS_MEN,
+        Source(Attendance, *at, "distinct:participant", (*held, ("participant__sex", Sex.MALE))),
+    )
