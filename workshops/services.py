@@ -159,8 +159,12 @@ def search_participants(*, user, text: str, limit: int = MAX_SUGGESTIONS) -> lis
     person already registered elsewhere is reused instead of duplicated, without exposing that
     office's registry.
     """
-    found = list(Participant.objects.visible_to(user).search(text).select_related("institution")[:limit])
+    found = list(
+        Participant.objects.visible_to(user).search_for(user, text).select_related("institution", "office")[:limit]
+    )
     dui = normalize_dui((text or "").strip())
+    if not can(user, Action.SEE_PERSONAL_DATA):
+        return found  # managers search by pseudonymous code only (core.privacy)
     if dui[:1].isdigit() and not any(p.dui == dui for p in found):
         with scopes_disabled():  # an exact DUI finds the person in any office (see docstring)
             by_dui = Participant.objects.filter(dui=dui).select_related("institution").first()

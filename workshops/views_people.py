@@ -18,7 +18,7 @@ def participant_list(request):
     q = request.GET.get("q", "").strip()
     qs = Participant.objects.visible_to(request.user).select_related("institution", "office")
     if q:
-        qs = qs.search(q)
+        qs = qs.search_for(request.user, q)
     qs = qs.with_attendance_count().order_by("search_name", "pk")
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     return render(request, "workshops/participant_list.html", {"page": page, "q": q})
