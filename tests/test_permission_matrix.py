@@ -304,7 +304,7 @@ def _build_world(users) -> SimpleNamespace:
         stage_change = factories.stage_change(plan, staff)  # pending: proposed by the office's staff
         stage_change.note = f"Nota {mark}"
         stage_change.save(update_fields=["note"])
-        transition = submit(record=workshop, by=staff)  # before the month is closed below
+        transition = submit(record=workshop, by=staff, reason="Lista en papel")  # before the month is closed below
         device_owner = factories.user("staff", office)
         found = {
             Workshop: workshop,

@@ -60,6 +60,7 @@ def save_workshop(*, workshop: Workshop, by, not_duplicate: bool = False) -> Wor
         stored = Workshop.objects.get(pk=workshop.pk)
         require(by, Action.EDIT, stored, code="locked", message=LOCKED)
     full_clean_or_raise(workshop)
+    check_held_date(workshop)
     if not not_duplicate:
         duplicates = duplicate_workshops(
             office=workshop.office,
@@ -78,10 +79,31 @@ def save_workshop(*, workshop: Workshop, by, not_duplicate: bool = False) -> Wor
     return workshop
 
 
+HELD_IN_FUTURE = _("Un taller con fecha futura no puede marcarse como realizado: corrija la fecha o espere a ese día.")
+NO_ATTENDEES_REASON = _(
+    "Este taller no tiene asistentes. Para enviarlo a revisión así, escriba el motivo "
+    "(por ejemplo, la lista se entregó en papel)."
+)
+
+
+def check_held_date(workshop: Workshop) -> None:
+    """A workshop is held only once its first day has come (today in El Salvador)."""
+    if workshop.status == WorkshopStatus.HELD and workshop.start_date and workshop.start_date > timezone.localdate():
+        raise DomainError("held_in_future", HELD_IN_FUTURE, field="status")
+
+
+def check_attendees_or_reason(workshop: Workshop, reason: str) -> None:
+    """Submit rule (review.services.SUBMIT_RULES): no attendees → an explicit reason is required."""
+    if not reason and not Attendance.objects.filter(workshop=workshop).exists():
+        raise DomainError("no_attendees", NO_ATTENDEES_REASON, field="reason")
+
+
 @transaction.atomic
 def mark_held(*, workshop: Workshop, by) -> Workshop:
     _check_editable(workshop, by)
     if workshop.status != WorkshopStatus.HELD:
+        if workshop.start_date > timezone.localdate():
+            raise DomainError("held_in_future", HELD_IN_FUTURE)
         workshop.status = WorkshopStatus.HELD
         workshop.save(update_fields=["status", "updated_at"])
     return workshop
