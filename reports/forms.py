@@ -161,6 +161,24 @@ class ReportFilterForm(forms.Form):
             self.add_error("municipality", _("El municipio no pertenece al departamento elegido."))
         return data
 
+    def show_period_used(self) -> None:
+        """Fill the period fields with the period the report actually uses (defaults included),
+        so the form never shows a blank year while the report says 2026. Call after is_valid()."""
+        period = self.cleaned_data.get("period_obj")
+        data = self.data.copy()
+        if period is None:
+            data["period"] = "all"
+        else:
+            data["period"] = period.kind
+            data["year"] = str(period.start.year)
+            if period.kind == "quarter":
+                data["quarter"] = str((period.start.month - 1) // 3 + 1)
+            if period.kind == "month":
+                data["month"] = str(period.start.month)
+            if period.kind == "custom":
+                data["start"], data["end"] = f"{period.start:%d/%m/%Y}", f"{period.end:%d/%m/%Y}"
+        self.data = data
+
     def filters(self) -> ReportFilters:
         data = self.cleaned_data
         line = data.get("line") or "all"
