@@ -146,7 +146,7 @@ class ReportFilterForm(forms.Form):
         self.default_period = default_period
         visible = Municipality.objects.visible_to(user).pess()
         self.fields["department"].queryset = Department.objects.filter(municipalities__in=visible).distinct()
-        self.fields["municipality"].queryset = visible.select_related("department")
+        self.fields["municipality"].queryset = visible.select_related("department").order_by("name")
         self.fields["municipality"].label_from_instance = lambda m: f"{m.name} ({m.department.name})"
         self.offices = TerritorialOffice.objects.visible_to(user)
 

@@ -171,6 +171,7 @@ MATRIX.update(
         # An empty form: 422 with the form's errors for whoever reaches the workshop.
         "workshops:attendance_new": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, method="post"),
         "workshops:attendance_remove": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, method="post"),
+        "workshops:attendance_undo": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, method="post"),
         "workshops:mark_held": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, method="post"),
         "workshops:submit": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, method="post"),
         "workshops:sign_in_sheet": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True),

@@ -148,6 +148,69 @@ def remove_attendance(*, workshop: Workshop, participant_id: int, by) -> bool:
     return True
 
 
+UNDO_SECONDS = 10
+# A little slack over the 10 seconds the "Deshacer" button is shown (network, a slow phone).
+UNDO_GRACE_SECONDS = 3
+UNDO_EXPIRED = _("Ya pasaron los 10 segundos para deshacer: vuelva a agregar a la persona.")
+
+
+@dataclass
+class Removal:
+    """What `remove_attendance_for_undo` took away, enough to put it back exactly."""
+
+    workshop_id: int
+    participant_id: int
+    method: str
+    registered_at: str  # ISO 8601
+    registered_by_id: int | None
+    removed_at: float  # POSIX seconds
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@transaction.atomic
+def remove_attendance_for_undo(*, workshop: Workshop, participant_id: int, by) -> Removal | None:
+    """`remove_attendance`, returning what is needed to undo it for `UNDO_SECONDS` (None if
+    there was nothing to remove). The removal is real: figures and exports no longer count it."""
+    _check_editable(workshop, by)
+    attendance = Attendance.objects.filter(workshop=workshop, participant_id=participant_id).first()
+    if attendance is None:
+        return None
+    removal = Removal(
+        workshop_id=workshop.pk,
+        participant_id=participant_id,
+        method=attendance.method,
+        registered_at=attendance.registered_at.isoformat(),
+        registered_by_id=attendance.registered_by_id,
+        removed_at=timezone.now().timestamp(),
+    )
+    attendance.delete()
+    return removal
+
+
+@transaction.atomic
+def undo_removal(*, workshop: Workshop, removal: dict, by) -> Attendance:
+    """Put back an attendance removed less than `UNDO_SECONDS` ago, as it was (method, who and when)."""
+    _check_editable(workshop, by)
+    if removal.get("workshop_id") != workshop.pk:
+        raise DomainError("undo_mismatch", _("No hay nada que deshacer en este taller."))
+    if timezone.now().timestamp() - float(removal["removed_at"]) > UNDO_SECONDS + UNDO_GRACE_SECONDS:
+        raise DomainError("undo_expired", UNDO_EXPIRED)
+    with scopes_disabled():  # the person was on this list a moment ago (maybe from another office)
+        participant = Participant.objects.get(pk=removal["participant_id"])
+    attendance, _created = Attendance.objects.get_or_create(
+        workshop=workshop,
+        participant=participant,
+        defaults={
+            "method": removal["method"],
+            "registered_at": datetime.datetime.fromisoformat(removal["registered_at"]),
+            "registered_by_id": removal["registered_by_id"],
+        },
+    )
+    return attendance
+
+
 def attendance_totals(workshop: Workshop) -> dict:
     """Counts by sex and by age group for one workshop, from one aggregate query."""
     rows = (
