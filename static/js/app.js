@@ -95,7 +95,18 @@ document.addEventListener("htmx:configRequest", (event) => {
     window.setTimeout(() => {
       setUpUndo(document);
       const form = document.getElementById("new-participant");
-      if (form && form.querySelector(".has-error, .duplicate-suggestion")) return;
+      if (form && form.querySelector(".has-error")) {
+        focusFirstError(form);
+        return;
+      }
+      if (form && form.querySelector(".duplicate-suggestion")) {
+        const choice = form.querySelector(".duplicate-suggestion button");
+        if (choice) {
+          choice.focus({ preventScroll: true });
+          choice.scrollIntoView({ block: "center" });
+        }
+        return;
+      }
       announce(document.getElementById("attendance-summary") || document, document.querySelector(".just-changed"));
     }, 30);
   });
