@@ -49,6 +49,7 @@ class WorkshopAdmin(ReviewableAdmin):
 @admin.register(Participant)
 class ParticipantAdmin(PersonalDataAdminMixin, ScopedModelAdmin, SimpleHistoryAdmin):
     personal_fields = (*PERSONAL_FIELDS, "birth_year")
+    readonly_fields = ("consent_at",)  # set when consent is recorded, not typed
     list_display = ("last_names", "first_names", "sex", "age_group", "dui", "institution", "office")
     list_filter = ("sex", "age_group", "office__department", "office", "consent")
     list_select_related = ("institution__municipality", "office")
