@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.permissions import Action, can
@@ -147,7 +148,7 @@ class PersonalDataAdminMixin:
 
     @admin.display(description=_("código"))
     def pseudonymous_code(self, obj):
-        return pseudonym_code(obj.pk)
+        return format_html('<span class="pess-code">{}</span>', pseudonym_code(obj.pk))
 
     def get_list_display(self, request):
         columns = list(super().get_list_display(request))
