@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateInput
 from geography.models import Department, Municipality, PessPhase, TerritorialOffice
 from indicators import periods, registry
 from indicators.figures import IndicatorKey as K
@@ -134,8 +135,8 @@ class ReportFilterForm(forms.Form):
         label=_("Trimestre"), choices=[(q, f"T{q}") for q in range(1, 5)], coerce=int, required=False
     )
     month = forms.TypedChoiceField(label=_("Mes"), choices=MONTHS, coerce=int, required=False)
-    start = forms.DateField(label=_("Desde (dd/mm/aaaa)"), required=False)
-    end = forms.DateField(label=_("Hasta (dd/mm/aaaa)"), required=False)
+    start = forms.DateField(label=_("Desde (dd/mm/aaaa)"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("Hasta (dd/mm/aaaa)"), required=False, widget=DateInput())
     line = forms.ChoiceField(label=_("Línea de trabajo"), choices=LINES, required=False)
     chart = forms.ChoiceField(
         label=_("Indicador de los gráficos"), choices=[("", _("Según la línea")), *K.choices], required=False
