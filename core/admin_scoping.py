@@ -13,8 +13,11 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from core.permissions import Action, can
+from core.privacy import pseudonym_code, role_may_see_personal_data
 from core.scoping import scope_q
 
 
@@ -128,3 +131,70 @@ class ScopedModelAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 class ScopedTabularInline(ScopedAdminMixin, admin.TabularInline):
     extra = 0
+
+
+class PersonalDataAdminMixin:
+    """The admin's half of core.privacy, for models that hold personal data (participants).
+
+    For those whose role may not see personal data (managers), the changelist shows the
+    pseudonymous code instead of the personal columns, the change and history pages leave the
+    personal fields out of the form (not only out of sight: they are not in the form at all),
+    history deltas skip them, and the search looks up codes only."""
+
+    personal_fields: tuple[str, ...] = ()
+
+    def _hides_personal_data(self, request) -> bool:
+        return not role_may_see_personal_data(request.user)
+
+    @admin.display(description=_("código"))
+    def pseudonymous_code(self, obj):
+        return format_html('<span class="pess-code">{}</span>', pseudonym_code(obj.pk))
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if not self._hides_personal_data(request):
+            return columns
+        return ["pseudonymous_code", *(c for c in columns if c not in self.personal_fields)]
+
+    def get_list_display_links(self, request, list_display):
+        if self._hides_personal_data(request):
+            return ["pseudonymous_code"]
+        return super().get_list_display_links(request, list_display)
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if self._hides_personal_data(request):
+            fields = [f for f in fields if f not in self.personal_fields]
+        return fields
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or ())
+        if self._hides_personal_data(request):
+            exclude += [f for f in self.personal_fields if f not in exclude]
+        return exclude
+
+    def get_search_fields(self, request):
+        if self._hides_personal_data(request):
+            return ("pk",)  # keeps the search box; get_search_results searches codes
+        return super().get_search_fields(request)
+
+    def get_search_results(self, request, queryset, search_term):
+        if self._hides_personal_data(request):
+            if not search_term.strip():
+                return queryset, False
+            return queryset.search_code(search_term), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        if not self._hides_personal_data(request):
+            return super().set_history_delta_changes(request, historical_records, foreign_keys_are_objs)
+        previous = None
+        for current in historical_records:
+            if previous is not None:
+                delta = previous.diff_against(
+                    current, excluded_fields=self.personal_fields, foreign_keys_are_objs=foreign_keys_are_objs
+                )
+                helper = self.get_historical_record_context_helper(request, previous)
+                previous.history_delta_changes = helper.context_for_delta_changes(delta)
+            previous = current
+        return None

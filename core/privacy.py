@@ -3,12 +3,17 @@
 Pages and exports must use these instead of showing `participant.dui` / `participant.contact`
 directly:
 
-    from core.privacy import can_see_personal_data, shown_dui
+    from core.privacy import can_see_personal_data, shown_dui, shown_name
     if can_see_personal_data(request.user, participant): ...
 
     {% load privacy %}
-    {% if user|can_see_personal_data:participant %}{{ participant.dui }}
-    {% else %}{{ participant.dui|masked }}{% endif %}
+    {% person_name participant %} {% person_dui participant %}
+
+Those who may not see personal data (managers) see the pseudonymous code (`pseudonym_code`,
+the same code the raw exports carry) instead of the name, and no DUI, phone or e-mail at all —
+on pages, in search (only by code), in the admin (`core.admin_scoping.PersonalDataAdminMixin`)
+and in exports (`reports.raw`). `Participant.__str__` uses `person_label`, so every place that
+prints a person without a user at hand (admin, history, messages) follows the same rule.
 
 Rule: only the people who register and review a participant need to reach them — territorial
 staff of the participant's office, coordinators of its department, and administrators.
@@ -17,8 +22,10 @@ The check is done in Python on already loaded fields (no query), so it is safe i
 long as the queryset was scoped with `visible_to(user)` and selects `office` (for coordinators).
 """
 
+import hashlib
+
 from core.permissions import may_see_personal_data
-from core.scoping import loaded_in_scope
+from core.scoping import ScopeError, current_scope, loaded_in_scope
 
 MASK = "•"
 
@@ -42,3 +49,70 @@ def masked(value) -> str:
     if not text:
         return ""
     return MASK * max(len(text) - 2, 1) + text[-2:] if len(text) > 2 else MASK * len(text)
+
+
+# --- The pseudonymous code: the one way a person is shown to those who may not see who they are.
+
+PERSONAL_FIELDS = ("first_names", "last_names", "search_name", "dui", "phone", "email")
+
+
+def pseudonym_salt() -> str:
+    from django.conf import settings
+
+    return hashlib.sha256(f"pess-reports-pseudonym:{settings.SECRET_KEY}".encode()).hexdigest()[:32]
+
+
+def pseudonym_code(pk) -> str:
+    """The participant's code, in Python: the same value as `pseudonym_expression` gives in SQL."""
+    digest = hashlib.md5(f"{pseudonym_salt()}{pk}".encode(), usedforsecurity=False).hexdigest()
+    return f"P-{digest[:12]}"
+
+
+def pseudonym_expression(path: str = "pk"):
+    """The participant's code as a database expression (exports, code search)."""
+    from django.db.models import CharField, F, Value
+    from django.db.models.functions import MD5, Cast, Concat, Left
+
+    return Concat(
+        Value("P-"),
+        Left(MD5(Concat(Value(pseudonym_salt()), Cast(F(path), CharField()), output_field=CharField())), 12),
+        output_field=CharField(),
+    )
+
+
+def viewer_may_see_personal_data() -> bool:
+    """The role rule for whoever the current request acts for (core.scoping's active scope).
+
+    Used where no user is at hand (`Participant.__str__`, so the admin, history pages, messages
+    and autocompletes). Management commands and tests run with scopes disabled: they see data.
+    Outside any scope nothing personal is shown (fails closed)."""
+    try:
+        user = current_scope()
+    except ScopeError:
+        return False
+    return user is None or role_may_see_personal_data(user)
+
+
+def person_label(participant) -> str:
+    """How a person is named on screen: the full name, or the pseudonymous code for those
+    (managers) who may not see personal data."""
+    if viewer_may_see_personal_data():
+        return participant.full_name
+    return pseudonym_code(participant.pk)
+
+
+def shown_name(user, participant) -> str:
+    """The full name when `user`'s role may see personal data, else the pseudonymous code.
+
+    Names follow the role rule alone (no query): whoever may see them only ever loads people
+    of their scope, or another office's person they found by exact DUI to add to a workshop."""
+    if role_may_see_personal_data(user):
+        return participant.full_name
+    return pseudonym_code(participant.pk)
+
+
+def shown_dui(user, participant) -> str:
+    """The DUI when `user` may see it, else nothing ("" — not even masked)."""
+    if can_see_personal_data(user, participant):
+        return participant.dui or ""
+    return ""

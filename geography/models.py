@@ -133,6 +133,8 @@ class InstitutionKind(models.TextChoices):
     SCHOOL = "school", _("Centro escolar")
     NGO = "ngo", _("ONG / sociedad civil")
     COMMUNITY = "community", _("Organización comunitaria")
+    DEPARTMENTAL = "departmental", _("Departamental (atiende todo el departamento)")
+    NATIONAL = "national", _("Nacional (atiende todo el país)")
     OTHER = "other", _("Otra")
 
 

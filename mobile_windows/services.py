@@ -133,12 +133,6 @@ def save_session(
         if not isinstance(value, int) or value < 0:
             raise DomainError("negative_count", _("Las cantidades de personas deben ser números enteros ≥ 0."))
         cleaned[cell] = value
-    if sum(cleaned.values()) == 0 and not zero_confirmed:
-        raise DomainError(
-            "zero_not_confirmed",
-            _("No registró ninguna persona alcanzada: confirme que la jornada no tuvo público."),
-            field="confirm_zero",
-        )
     if date < window.installed_on:
         raise DomainError(
             "before_installation", _("La fecha es anterior a la instalación de la ventanilla."), field="date"
@@ -147,6 +141,13 @@ def save_session(
         raise DomainError("window_removed", _("La ventanilla ya estaba retirada en esa fecha."), field="date")
     if window.status == WindowStatus.REMOVED and window.removed_on is None:
         raise DomainError("window_removed", _("La ventanilla está retirada."), field="date")
+    # Last: the other errors come first, so nobody ticks "nobody reached" to get past them.
+    if sum(cleaned.values()) == 0 and not zero_confirmed:
+        raise DomainError(
+            "zero_not_confirmed",
+            _("No registró ninguna persona alcanzada: confirme que la jornada no tuvo público."),
+            field="confirm_zero",
+        )
     session = session or WindowSession(window=window, created_by=by)
     save_record(
         session,

@@ -11,7 +11,7 @@ from municipalities.models import FollowUpAction, MunicipalPlan, PlanStage, Tabl
 
 
 def _municipalities(user):
-    return Municipality.objects.visible_to(user).select_related("department").order_by("-pess_phase", "name")
+    return Municipality.objects.visible_to(user).select_related("department").order_by("name")
 
 
 class MunicipalityChoiceField(forms.ModelChoiceField):

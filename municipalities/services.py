@@ -11,7 +11,7 @@ from core.errors import DomainError, assign_and_save
 from core.models import User
 from core.permissions import Action, require
 from core.text import normalize_name
-from geography.models import Institution, Municipality, ThematicTable
+from geography.models import Institution, InstitutionKind, Municipality, ThematicTable
 from geography.services import check_municipality_in_scope, office_fields, office_for
 from municipalities.models import (
     FollowUpAction,
@@ -135,6 +135,32 @@ def get_or_create_institution(
     return institution, True
 
 
+def institution_serves(institution: Institution, municipality: Municipality) -> bool:
+    """An institution counts for a municipality's technical assistance when it is of that
+    municipality, national, or departmental of the municipality's department (or with no
+    municipality on record)."""
+    if institution.municipality_id == municipality.pk or institution.kind == InstitutionKind.NATIONAL:
+        return True
+    if institution.kind == InstitutionKind.DEPARTMENTAL:
+        return institution.municipality_id is None or institution.municipality.department_id == (
+            municipality.department_id
+        )
+    return False
+
+
+def check_institution_serves(institution: Institution, municipality: Municipality) -> None:
+    if not institution_serves(institution, municipality):
+        raise DomainError(
+            "institution_elsewhere",
+            _(
+                "%(institution)s no es de %(municipality)s. Elija una institución del municipio, "
+                "o una de tipo departamental o nacional."
+            )
+            % {"institution": institution.name, "municipality": municipality.name},
+            field="institution",
+        )
+
+
 @transaction.atomic
 def save_assistance(
     *,
@@ -155,6 +181,7 @@ def save_assistance(
     _check_future(date)
     if hours is None or hours <= 0:
         raise DomainError("hours_not_positive", _("Las horas deben ser mayores que cero."), field="hours")
+    check_institution_serves(institution, municipality)
     assistance = assistance or TechnicalAssistance(created_by=by)
     save_record(
         assistance,

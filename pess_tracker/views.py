@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 from geography.models import Municipality
 from indicators import figures as indicators
 from indicators import periods, registry
+from review.todo import todo_for
 
 
 @login_required
@@ -25,7 +26,12 @@ def home(request):
     return render(
         request,
         "pess_tracker/home.html",
-        {"period": period, "indicator_rows": rows, "municipality_count": municipalities.count()},
+        {
+            "period": period,
+            "indicator_rows": rows,
+            "municipality_count": municipalities.count(),
+            "todo": todo_for(request.user),
+        },
     )
 
 

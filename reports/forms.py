@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateInput
 from geography.models import Department, Municipality, PessPhase, TerritorialOffice
 from indicators import periods, registry
 from indicators.figures import IndicatorKey as K
@@ -137,8 +138,8 @@ class ReportFilterForm(forms.Form):
         label=_("Trimestre"), choices=[(q, f"T{q}") for q in range(1, 5)], coerce=int, required=False
     )
     month = forms.TypedChoiceField(label=_("Mes"), choices=MONTHS, coerce=int, required=False)
-    start = forms.DateField(label=_("Desde (dd/mm/aaaa)"), required=False)
-    end = forms.DateField(label=_("Hasta (dd/mm/aaaa)"), required=False)
+    start = forms.DateField(label=_("Desde (dd/mm/aaaa)"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("Hasta (dd/mm/aaaa)"), required=False, widget=DateInput())
     line = forms.ChoiceField(label=_("Línea de trabajo"), choices=LINES, required=False)
     chart = forms.ChoiceField(
         label=_("Indicador de los gráficos"), choices=[("", _("Según la línea")), *K.choices], required=False
@@ -150,7 +151,7 @@ class ReportFilterForm(forms.Form):
         self.default_period = default_period
         visible = Municipality.objects.visible_to(user).pess()
         self.fields["department"].queryset = Department.objects.filter(municipalities__in=visible).distinct()
-        self.fields["municipality"].queryset = visible.select_related("department")
+        self.fields["municipality"].queryset = visible.select_related("department").order_by("name")
         self.fields["municipality"].label_from_instance = lambda m: f"{m.name} ({m.department.name})"
         self.offices = TerritorialOffice.objects.visible_to(user)
 
@@ -164,6 +165,24 @@ class ReportFilterForm(forms.Form):
         if municipality and department and municipality.department_id != department.pk:
             self.add_error("municipality", _("El municipio no pertenece al departamento elegido."))
         return data
+
+    def show_period_used(self) -> None:
+        """Fill the period fields with the period the report actually uses (defaults included),
+        so the form never shows a blank year while the report says 2026. Call after is_valid()."""
+        period = self.cleaned_data.get("period_obj")
+        data = self.data.copy()
+        if period is None:
+            data["period"] = "all"
+        else:
+            data["period"] = period.kind
+            data["year"] = str(period.start.year)
+            if period.kind == "quarter":
+                data["quarter"] = str((period.start.month - 1) // 3 + 1)
+            if period.kind == "month":
+                data["month"] = str(period.start.month)
+            if period.kind == "custom":
+                data["start"], data["end"] = f"{period.start:%d/%m/%Y}", f"{period.end:%d/%m/%Y}"
+        self.data = data
 
     def filters(self) -> ReportFilters:
         data = self.cleaned_data

@@ -10,18 +10,16 @@ participant code (a salted hash of the participant id) so analysts can count and
 without identifying them. National managers get only the pseudonymous code.
 """
 
-import hashlib
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import CharField, Count, F, OuterRef, Subquery, Sum, Value
 from django.db.models.expressions import Case, When
-from django.db.models.functions import MD5, Cast, Coalesce, Concat, Left
+from django.db.models.functions import Coalesce, Concat, Left
 from django.db.models.lookups import In
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.privacy import role_may_see_personal_data
+from core.privacy import pseudonym_expression, role_may_see_personal_data
 from geography.models import InstitutionKind
 from indicators.disaggregation import GRID_SEXES, AgeGroup, Sex
 from mobile_windows.models import ReachCount, WindowSession
@@ -70,17 +68,10 @@ def yes_no(path: str) -> Case:
     return Case(When(**{path: True}, then=Value(_("sí"))), default=Value(_("no")), output_field=CharField())
 
 
-def pseudonym_salt() -> str:
-    return hashlib.sha256(f"pess-reports-pseudonym:{settings.SECRET_KEY}".encode()).hexdigest()[:32]
-
-
 def pseudonym(path: str):
-    """A stable code for a person that does not reveal who they are (salted MD5 of the id)."""
-    return Concat(
-        Value("P-"),
-        Left(MD5(Concat(Value(pseudonym_salt()), Cast(F(path), CharField()), output_field=CharField())), 12),
-        output_field=CharField(),
-    )
+    """A stable code for a person that does not reveal who they are: core.privacy's code, the
+    same one pages and the admin show to managers."""
+    return pseudonym_expression(path)
 
 
 def _municipality_columns(prefix: str) -> list[RawColumn]:

@@ -41,6 +41,7 @@ def report(request):
     }
     if form.is_valid():
         context["report"] = builder.build_report(form.filters(), request.user)
+        form.show_period_used()
         context["query"] = request.GET.urlencode()
     return render(request, "reports/report.html", context)
 

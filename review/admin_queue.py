@@ -7,7 +7,7 @@ that the reviewer is a coordinator of the record's department and records a Revi
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db.models import CharField, F, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -25,9 +25,12 @@ def is_reviewer(user) -> bool:
     return can(user, Action.REVIEW)
 
 
-def apply_review(request, records, *, action: str, comment: str = "") -> None:
-    """Approve or return each record through the review services; report the outcome as messages."""
-    done, failed = 0, []
+def apply_review(request, records, *, action: str, comment: str = "", out_of_reach: int = 0) -> None:
+    """Approve or return each record through the review services; report the outcome as messages.
+
+    `out_of_reach`: how many of the selected records the user may not see (they were left out of
+    `records` by the scoped query); the message says so instead of pretending nothing was to do."""
+    done, already, failed = 0, 0, []
     for record in records:
         try:
             if action == "approve":
@@ -39,13 +42,44 @@ def apply_review(request, records, *, action: str, comment: str = "") -> None:
             continue
         if result is not None:
             done += 1
+        else:
+            already += 1
     if done:
         text = _("%(n)s registro(s) aprobado(s).") if action == "approve" else _("%(n)s registro(s) devuelto(s).")
         messages.success(request, text % {"n": done})
     for line in failed:
         messages.error(request, line)
-    if not done and not failed:
-        messages.info(request, _("No había nada que cambiar: los registros ya estaban aprobados."))
+    if already:
+        messages.info(request, _("%(n)s registro(s) ya estaban aprobados: no había nada que cambiar.") % {"n": already})
+    if out_of_reach:
+        messages.warning(
+            request,
+            _(
+                "%(n)s registro(s) seleccionados están fuera de su alcance (otra oficina o departamento): "
+                "no se modificaron."
+            )
+            % {"n": out_of_reach},
+        )
+
+
+def selected_count(request) -> int | None:
+    """How many records the user ticked on a changelist (None for "select all", which is scoped)."""
+    if request.POST.get("select_across") == "1":
+        return None
+    return len(set(request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)))
+
+
+def out_of_reach(request, queryset) -> int:
+    """Ticked records that the scoped queryset does not hold: other offices' or departments'."""
+    ticked = selected_count(request)
+    return 0 if ticked is None else max(ticked - queryset.count(), 0)
+
+
+def record_municipality(record):
+    value = record
+    for part in record.MUNICIPALITY_FIELD.split("__"):
+        value = getattr(value, part, None)
+    return value
 
 
 def render_return_form(request, *, records, hidden, cancel_url, error=""):
@@ -53,7 +87,15 @@ def render_return_form(request, *, records, hidden, cancel_url, error=""):
     context = {
         **admin.site.each_context(request),
         "title": _("Devolver con observaciones"),
-        "records": records,
+        "records": [
+            {
+                "record": r,
+                "kind_name": r._meta.verbose_name,
+                "municipality": record_municipality(r),
+                "state": r.get_review_state_display(),
+            }
+            for r in records
+        ],
         "hidden": hidden,
         "cancel_url": cancel_url,
         "error": error,
@@ -72,7 +114,7 @@ class ReviewActionsMixin:
 
     @admin.action(description=gettext_lazy("Aprobar los registros seleccionados"), permissions=["review"])
     def approve_selected(self, request, queryset):
-        apply_review(request, queryset, action="approve")
+        apply_review(request, queryset, action="approve", out_of_reach=out_of_reach(request, queryset))
 
     @admin.action(description=gettext_lazy("Devolver con observaciones…"), permissions=["review"])
     def return_selected(self, request, queryset):
@@ -81,7 +123,9 @@ class ReviewActionsMixin:
         if request.POST.get("post") == "yes":
             comment = request.POST.get("comment", "").strip()
             if comment:
-                apply_review(request, queryset, action="return", comment=comment)
+                apply_review(
+                    request, queryset, action="return", comment=comment, out_of_reach=out_of_reach(request, queryset)
+                )
                 return None
             error = _("Indique el motivo de la devolución.")
         else:
@@ -163,7 +207,12 @@ def queue_queryset(user, kinds=None):
                 q_office=F(_office_path(model)),
                 q_date=F(model.PERIOD_DATE_FIELD),
                 q_submitted=Coalesce("submitted_at", "created_at"),
-                q_by=Coalesce(F("created_by__username"), Value(""), output_field=CharField()),
+                q_by=Coalesce(
+                    NullIf(Trim(Concat("created_by__first_name", Value(" "), "created_by__last_name")), Value("")),
+                    F("created_by__username"),
+                    Value(""),
+                    output_field=CharField(),
+                ),
             )
             .order_by()
             .values("q_kind", "q_pk", "q_title", "q_municipality", "q_office", "q_date", "q_submitted", "q_by")
@@ -204,17 +253,21 @@ def review_queue_view(model_admin, request):
             return HttpResponseRedirect(url)
         values = request.POST.getlist("selected")
         records = selected_records(user, values)
+        hidden_count = max(len(set(values)) - len(records), 0)
         action = request.POST.get("action")
         if not records:
-            messages.warning(request, _("Seleccione al menos un registro."))
+            if hidden_count:
+                apply_review(request, [], action="approve", out_of_reach=hidden_count)
+            else:
+                messages.warning(request, _("Seleccione al menos un registro."))
             return HttpResponseRedirect(url)
         if action == "approve":
-            apply_review(request, records, action="approve")
+            apply_review(request, records, action="approve", out_of_reach=hidden_count)
             return HttpResponseRedirect(url)
         if action == "return":
             comment = request.POST.get("comment", "").strip()
             if request.POST.get("post") == "yes" and comment:
-                apply_review(request, records, action="return", comment=comment)
+                apply_review(request, records, action="return", comment=comment, out_of_reach=hidden_count)
                 return HttpResponseRedirect(url)
             hidden = [("action", "return"), ("post", "yes")] + [("selected", v) for v in values]
             error = _("Indique el motivo de la devolución.") if request.POST.get("post") == "yes" else ""

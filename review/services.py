@@ -57,15 +57,33 @@ def _transition(record, *, to_state: str, by, comment: str = "") -> ReviewTransi
     )
 
 
+# Rules a record must meet before it is sent for review, per model: callables
+# (record, reason) -> None that raise DomainError. The apps above register theirs in their
+# AppConfig.ready() (e.g. workshops: a workshop without attendees needs a stated reason).
+SUBMIT_RULES: dict[type, list] = {}
+
+
+def register_submit_rule(model, rule) -> None:
+    rules = SUBMIT_RULES.setdefault(model, [])
+    if rule not in rules:
+        rules.append(rule)
+
+
 @transaction.atomic
-def submit(*, record, by) -> ReviewTransition | None:
-    """Staff send a draft or returned record for review. Submitting twice is harmless."""
+def submit(*, record, by, reason: str = "") -> ReviewTransition | None:
+    """Staff send a draft or returned record for review. Submitting twice is harmless.
+
+    `reason` explains something unusual the coordinator should know (required by some rules,
+    see SUBMIT_RULES); it is kept as the transition's comment."""
     if record.review_state == ReviewState.SUBMITTED:
         return None
     if record.review_state == ReviewState.APPROVED:
         raise DomainError("already_approved", _("El registro ya fue aprobado."))
     require(by, Action.SUBMIT, record)
-    return _transition(record, to_state=ReviewState.SUBMITTED, by=by)
+    reason = (reason or "").strip()
+    for rule in SUBMIT_RULES.get(type(record), ()):
+        rule(record, reason)
+    return _transition(record, to_state=ReviewState.SUBMITTED, by=by, comment=reason)
 
 
 def _check_reviewer(record, by):

@@ -15,7 +15,7 @@ SUBMITTED = _("Registro enviado a revisión.")
 def submit_for_review(request, record, done_message=SUBMITTED):
     """Send `record` to review and come back to its page with a message."""
     try:
-        transition = submit(record=record, by=request.user)
+        transition = submit(record=record, by=request.user, reason=request.POST.get("reason", ""))
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

@@ -32,8 +32,8 @@ def user(role: str = Role.STAFF, office_obj: TerritorialOffice | None = None, **
     return create_user(username=f"u{n}-{role}", password=PASSWORD, role=role, office=office_obj, **extra)
 
 
-def institution(municipality=None, name=None) -> Institution:
-    return Institution.objects.create(name=name or f"Institución {next(_seq)}", municipality=municipality)
+def institution(municipality=None, name=None, kind="other") -> Institution:
+    return Institution.objects.create(name=name or f"Institución {next(_seq)}", municipality=municipality, kind=kind)
 
 
 def workshop(office_obj, municipality=None, **kwargs) -> Workshop:

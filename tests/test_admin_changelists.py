@@ -54,7 +54,7 @@ def _make(model, start, n, office, user):
         elif model is PeriodClosure:
             factories.closure(m, user, year=2000 + i // 12, month=i % 12 + 1)
         elif model is ReviewTransition:
-            submit(record=factories.workshop(office, m), by=user)
+            submit(record=factories.workshop(office, m), by=user, reason="Lista en papel")
         elif model is MunicipalProgress:
             # Indicators and targets are annotated: more records must not mean more queries.
             factories.attendance(factories.workshop(office, m), factories.participant(office))

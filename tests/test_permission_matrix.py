@@ -171,6 +171,7 @@ MATRIX.update(
         # An empty form: 422 with the form's errors for whoever reaches the workshop.
         "workshops:attendance_new": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, method="post"),
         "workshops:attendance_remove": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, method="post"),
+        "workshops:attendance_undo": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, method="post"),
         "workshops:mark_held": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, method="post"),
         "workshops:submit": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, method="post"),
         "workshops:sign_in_sheet": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True),
@@ -304,7 +305,7 @@ def _build_world(users) -> SimpleNamespace:
         stage_change = factories.stage_change(plan, staff)  # pending: proposed by the office's staff
         stage_change.note = f"Nota {mark}"
         stage_change.save(update_fields=["note"])
-        transition = submit(record=workshop, by=staff)  # before the month is closed below
+        transition = submit(record=workshop, by=staff, reason="Lista en papel")  # before the month is closed below
         device_owner = factories.user("staff", office)
         found = {
             Workshop: workshop,

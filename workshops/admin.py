@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.admin_scoping import ScopedModelAdmin, ScopedTabularInline
+from core.admin_scoping import PersonalDataAdminMixin, ScopedModelAdmin, ScopedTabularInline
+from core.privacy import PERSONAL_FIELDS, role_may_see_personal_data
 from review.admin import ReviewableAdmin
 from workshops.models import Attendance, Participant, Workshop
 
@@ -9,8 +11,20 @@ from workshops.models import Attendance, Participant, Workshop
 class AttendanceInline(ScopedTabularInline):
     model = Attendance
     autocomplete_fields = ("participant",)
-    readonly_fields = ("registered_by", "registered_at", "method")
-    fields = ("participant", "method", "registered_by", "registered_at")
+    readonly_fields = ("participant_sex", "participant_age_group", "registered_by", "registered_at", "method")
+    fields = ("participant", "participant_sex", "participant_age_group", "method", "registered_by", "registered_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("participant", "registered_by")
+
+    # A reviewer checks the sex and age-group breakdown against the attendance list.
+    @admin.display(description=_("sexo"))
+    def participant_sex(self, obj):
+        return obj.participant.get_sex_display() if obj.participant_id else "—"
+
+    @admin.display(description=_("grupo de edad"))
+    def participant_age_group(self, obj):
+        return obj.participant.get_age_group_display() if obj.participant_id else "—"
 
 
 @admin.register(Workshop)
@@ -33,7 +47,9 @@ class WorkshopAdmin(ReviewableAdmin):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
+class ParticipantAdmin(PersonalDataAdminMixin, ScopedModelAdmin, SimpleHistoryAdmin):
+    personal_fields = (*PERSONAL_FIELDS, "birth_year")
+    readonly_fields = ("consent_at",)  # set when consent is recorded, not typed
     list_display = ("last_names", "first_names", "sex", "age_group", "dui", "institution", "office")
     list_filter = ("sex", "age_group", "office__department", "office", "consent")
     list_select_related = ("institution__municipality", "office")
@@ -44,7 +60,7 @@ class ParticipantAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
         """The changelist and the participant autocompletes use the one people search."""
         if not search_term.strip():
             return queryset, False
-        return queryset.search(search_term), False
+        return queryset.search_for(request.user, search_term), False
 
 
 @admin.register(Attendance)
@@ -54,3 +70,8 @@ class AttendanceAdmin(ScopedModelAdmin, SimpleHistoryAdmin):
     list_select_related = ("participant", "workshop", "registered_by")
     search_fields = ("participant__search_name", "workshop__title")
     autocomplete_fields = ("workshop", "participant")
+
+    def get_search_fields(self, request):
+        if not role_may_see_personal_data(request.user):  # managers cannot look people up by name
+            return ("workshop__title",)
+        return super().get_search_fields(request)

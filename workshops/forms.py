@@ -2,11 +2,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.validators import normalize_dui, validate_dui
+from core.widgets import DateInput
 from geography.models import Municipality, ThematicTable
 from indicators.disaggregation import AgeGroup, Sex
 from workshops.models import Workshop, WorkshopStatus
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class WorkshopForm(forms.ModelForm):
@@ -29,19 +28,17 @@ class WorkshopForm(forms.ModelForm):
             "facilitators",
             "status",
         ]
-        widgets = {"start_date": DATE_INPUT, "end_date": DATE_INPUT}
+        widgets = {"start_date": DateInput(), "end_date": DateInput()}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         department_id = user.office.department_id if user.office_id else None
-        # Only the municipalities of the user's office's department, PESS municipalities first.
-        self.fields["municipality"].queryset = Municipality.objects.filter(department_id=department_id).order_by(
-            "pess_phase", "name"
-        )
+        # Only the municipalities of the user's office's department, in alphabetical order.
+        self.fields["municipality"].queryset = Municipality.objects.filter(department_id=department_id).order_by("name")
         self.fields["thematic_table"].queryset = ThematicTable.objects.all()
         for name in ("start_date", "end_date"):
-            self.fields[name].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+            self.fields[name].input_formats = ["%d/%m/%Y", "%Y-%m-%d"]
 
     def clean(self):
         data = super().clean()

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import user_reference
+from core.privacy import person_label, pseudonym_expression, role_may_see_personal_data
 from core.querysets import related_aggregate
 from core.scoping import ScopedManager, ScopedQuerySet
 from core.text import normalize_name
@@ -134,6 +135,17 @@ class ParticipantQuerySet(ScopedQuerySet):
         starts_first = Case(When(search_name__startswith=key, then=Value(0)), default=Value(1))
         return qs.alias(starts_first=starts_first).order_by("starts_first", "search_name", "pk")
 
+    def search_code(self, text: str):
+        """Search by pseudonymous code only (those who may not see names search this way)."""
+        code = (text or "").strip().upper().replace("P-", "", 1).lower()
+        if not code:
+            return self.none()
+        return self.alias(code=pseudonym_expression("pk")).filter(code__startswith=f"P-{code}").order_by("pk")
+
+    def search_for(self, user, text: str):
+        """The people search `user` may run: by name and DUI, or by code for managers (core.privacy)."""
+        return self.search(text) if role_may_see_personal_data(user) else self.search_code(text)
+
     def with_attendance_count(self):
         return self.annotate(attendance_count=related_aggregate(Attendance.objects.all(), "participant"))
 
@@ -200,7 +212,8 @@ class Participant(models.Model):
         ]
 
     def __str__(self):
-        return self.full_name
+        # The name, or the pseudonymous code for whoever may not see it (core.privacy).
+        return person_label(self)
 
     def save(self, *args, **kwargs):
         # The search key is derived data: keep it in step with the names on every save.

@@ -60,6 +60,7 @@ def save_workshop(*, workshop: Workshop, by, not_duplicate: bool = False) -> Wor
         stored = Workshop.objects.get(pk=workshop.pk)
         require(by, Action.EDIT, stored, code="locked", message=LOCKED)
     full_clean_or_raise(workshop)
+    check_held_date(workshop)
     if not not_duplicate:
         duplicates = duplicate_workshops(
             office=workshop.office,
@@ -78,10 +79,31 @@ def save_workshop(*, workshop: Workshop, by, not_duplicate: bool = False) -> Wor
     return workshop
 
 
+HELD_IN_FUTURE = _("Un taller con fecha futura no puede marcarse como realizado: corrija la fecha o espere a ese día.")
+NO_ATTENDEES_REASON = _(
+    "Este taller no tiene asistentes. Para enviarlo a revisión así, escriba el motivo "
+    "(por ejemplo, la lista se entregó en papel)."
+)
+
+
+def check_held_date(workshop: Workshop) -> None:
+    """A workshop is held only once its first day has come (today in El Salvador)."""
+    if workshop.status == WorkshopStatus.HELD and workshop.start_date and workshop.start_date > timezone.localdate():
+        raise DomainError("held_in_future", HELD_IN_FUTURE, field="status")
+
+
+def check_attendees_or_reason(workshop: Workshop, reason: str) -> None:
+    """Submit rule (review.services.SUBMIT_RULES): no attendees → an explicit reason is required."""
+    if not reason and not Attendance.objects.filter(workshop=workshop).exists():
+        raise DomainError("no_attendees", NO_ATTENDEES_REASON, field="reason")
+
+
 @transaction.atomic
 def mark_held(*, workshop: Workshop, by) -> Workshop:
     _check_editable(workshop, by)
     if workshop.status != WorkshopStatus.HELD:
+        if workshop.start_date > timezone.localdate():
+            raise DomainError("held_in_future", HELD_IN_FUTURE)
         workshop.status = WorkshopStatus.HELD
         workshop.save(update_fields=["status", "updated_at"])
     return workshop
@@ -126,6 +148,69 @@ def remove_attendance(*, workshop: Workshop, participant_id: int, by) -> bool:
     return True
 
 
+UNDO_SECONDS = 10
+# A little slack over the 10 seconds the "Deshacer" button is shown (network, a slow phone).
+UNDO_GRACE_SECONDS = 3
+UNDO_EXPIRED = _("Ya pasaron los 10 segundos para deshacer: vuelva a agregar a la persona.")
+
+
+@dataclass
+class Removal:
+    """What `remove_attendance_for_undo` took away, enough to put it back exactly."""
+
+    workshop_id: int
+    participant_id: int
+    method: str
+    registered_at: str  # ISO 8601
+    registered_by_id: int | None
+    removed_at: float  # POSIX seconds
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@transaction.atomic
+def remove_attendance_for_undo(*, workshop: Workshop, participant_id: int, by) -> Removal | None:
+    """`remove_attendance`, returning what is needed to undo it for `UNDO_SECONDS` (None if
+    there was nothing to remove). The removal is real: figures and exports no longer count it."""
+    _check_editable(workshop, by)
+    attendance = Attendance.objects.filter(workshop=workshop, participant_id=participant_id).first()
+    if attendance is None:
+        return None
+    removal = Removal(
+        workshop_id=workshop.pk,
+        participant_id=participant_id,
+        method=attendance.method,
+        registered_at=attendance.registered_at.isoformat(),
+        registered_by_id=attendance.registered_by_id,
+        removed_at=timezone.now().timestamp(),
+    )
+    attendance.delete()
+    return removal
+
+
+@transaction.atomic
+def undo_removal(*, workshop: Workshop, removal: dict, by) -> Attendance:
+    """Put back an attendance removed less than `UNDO_SECONDS` ago, as it was (method, who and when)."""
+    _check_editable(workshop, by)
+    if removal.get("workshop_id") != workshop.pk:
+        raise DomainError("undo_mismatch", _("No hay nada que deshacer en este taller."))
+    if timezone.now().timestamp() - float(removal["removed_at"]) > UNDO_SECONDS + UNDO_GRACE_SECONDS:
+        raise DomainError("undo_expired", UNDO_EXPIRED)
+    with scopes_disabled():  # the person was on this list a moment ago (maybe from another office)
+        participant = Participant.objects.get(pk=removal["participant_id"])
+    attendance, _created = Attendance.objects.get_or_create(
+        workshop=workshop,
+        participant=participant,
+        defaults={
+            "method": removal["method"],
+            "registered_at": datetime.datetime.fromisoformat(removal["registered_at"]),
+            "registered_by_id": removal["registered_by_id"],
+        },
+    )
+    return attendance
+
+
 def attendance_totals(workshop: Workshop) -> dict:
     """Counts by sex and by age group for one workshop, from one aggregate query."""
     rows = (
@@ -159,8 +244,12 @@ def search_participants(*, user, text: str, limit: int = MAX_SUGGESTIONS) -> lis
     person already registered elsewhere is reused instead of duplicated, without exposing that
     office's registry.
     """
-    found = list(Participant.objects.visible_to(user).search(text).select_related("institution")[:limit])
+    found = list(
+        Participant.objects.visible_to(user).search_for(user, text).select_related("institution", "office")[:limit]
+    )
     dui = normalize_dui((text or "").strip())
+    if not can(user, Action.SEE_PERSONAL_DATA):
+        return found  # managers search by pseudonymous code only (core.privacy)
     if dui[:1].isdigit() and not any(p.dui == dui for p in found):
         with scopes_disabled():  # an exact DUI finds the person in any office (see docstring)
             by_dui = Participant.objects.filter(dui=dui).select_related("institution").first()

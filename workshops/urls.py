@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/asistencia/agregar/", views.attendance_add, name="attendance_add"),
     path("<int:pk>/asistencia/nueva/", views.attendance_new, name="attendance_new"),
     path("<int:pk>/asistencia/quitar/", views.attendance_remove, name="attendance_remove"),
+    path("<int:pk>/asistencia/deshacer/", views.attendance_undo, name="attendance_undo"),
     path("<int:pk>/realizado/", views.workshop_mark_held, name="mark_held"),
     path("<int:pk>/enviar/", views.workshop_submit, name="submit"),
     path("<int:pk>/hoja/", views.sign_in_sheet, name="sign_in_sheet"),

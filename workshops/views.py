@@ -130,6 +130,8 @@ def _urls(workshop):
         "add_url": reverse("workshops:attendance_add", args=[workshop.pk]),
         "new_url": reverse("workshops:attendance_new", args=[workshop.pk]),
         "remove_url": reverse("workshops:attendance_remove", args=[workshop.pk]),
+        "undo_url": reverse("workshops:attendance_undo", args=[workshop.pk]),
+        "undo_seconds": services.UNDO_SECONDS,
     }
 
 
@@ -176,8 +178,16 @@ def workshop_detail(request, pk):
     return render(
         request,
         "workshops/workshop_detail.html",
-        _attendance_context(request, workshop, q=q, results=results, searched=bool(q)),
+        _attendance_context(
+            request, workshop, q=q, results=results, searched=bool(q), undo=_undo_pending(request, workshop)
+        ),
     )
+
+
+def _undo_pending(request, workshop) -> bool:
+    """After a removal without htmx (?deshacer=1): offer "Deshacer" while it is still possible."""
+    removal = request.session.get(UNDO_SESSION_KEY) if request.GET.get("deshacer") else None
+    return bool(removal and removal.get("workshop_id") == workshop.pk)
 
 
 @login_required
@@ -296,15 +306,46 @@ def attendance_remove(request, pk):
     participant_id = request.POST.get("participant", "")
     removed_id = None
     try:
-        if participant_id.isdigit() and services.remove_attendance(
-            workshop=workshop, participant_id=int(participant_id), by=request.user
-        ):
-            removed_id = int(participant_id)
+        removal = None
+        if participant_id.isdigit():
+            removal = services.remove_attendance_for_undo(
+                workshop=workshop, participant_id=int(participant_id), by=request.user
+            )
+        if removal is not None:
+            removed_id = removal.participant_id
+            request.session[UNDO_SESSION_KEY] = removal.as_dict()
             messages.success(request, _("Asistente quitado de la lista."))
     except services.DomainError as exc:
         messages.error(request, exc.message)
     if request.htmx:
-        return _update(request, workshop, removed_id=removed_id)
+        return _update(request, workshop, removed_id=removed_id, undo=removed_id is not None)
+    if removed_id is not None:
+        return redirect(f"{reverse('workshops:detail', args=[workshop.pk])}?deshacer=1#attendance-summary")
+    return redirect("workshops:detail", workshop.pk)
+
+
+UNDO_SESSION_KEY = "pess_attendance_undo"
+
+
+@login_required
+@require_POST
+def attendance_undo(request, pk):
+    """ "Deshacer" after "Quitar": puts the attendance back, within services.UNDO_SECONDS."""
+    workshop = visible_workshop(request, pk)
+    removal = request.session.get(UNDO_SESSION_KEY)
+    restored = None
+    if not removal:
+        messages.error(request, _("No hay nada que deshacer."))
+    else:
+        try:
+            restored = services.undo_removal(workshop=workshop, removal=removal, by=request.user)
+        except services.DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            request.session.pop(UNDO_SESSION_KEY, None)
+            messages.success(request, _("Listo: la persona vuelve a la lista de asistentes."))
+    if request.htmx:
+        return _update(request, workshop, added=restored)
     return redirect("workshops:detail", workshop.pk)
 
 

@@ -17,6 +17,11 @@ def _session_key(workshop):
     return f"workshops:import:{workshop.pk}"
 
 
+def _text_key(workshop):
+    """The pasted text, kept so "Cargar otro archivo" can fix it instead of starting over."""
+    return f"pess_import_text_{workshop.pk}"
+
+
 def _start_preview(request, workshop, reader):
     if not review.can_edit(workshop, request.user):
         messages.error(request, LOCKED_MESSAGE)
@@ -38,6 +43,7 @@ def import_upload(request, pk):
     paste_form = PasteForm(request.POST if "text" in request.POST else None)
     if request.method == "POST":
         if "text" in request.POST and paste_form.is_valid():
+            request.session[_text_key(workshop)] = paste_form.cleaned_data["text"]
             return _start_preview(request, workshop, lambda: imports.read_text(paste_form.cleaned_data["text"]))
         if "text" not in request.POST and upload_form.is_valid():
             upload = upload_form.cleaned_data["file"]
@@ -49,6 +55,8 @@ def import_upload(request, pk):
                 return redirect("workshops:import", workshop.pk)
             data = upload.read(settings.IMPORT_MAX_BYTES + 1)
             return _start_preview(request, workshop, lambda: imports.read_upload(data))
+    if request.method != "POST" and request.session.get(_text_key(workshop)):
+        paste_form = PasteForm(initial={"text": request.session[_text_key(workshop)]})
     return render(
         request,
         "workshops/import_upload.html",
@@ -66,6 +74,7 @@ def import_preview(request, pk):
     if request.method == "POST":
         if "cancel" in request.POST:
             request.session.pop(_session_key(workshop), None)
+            request.session.pop(_text_key(workshop), None)
             messages.info(request, _("Importación cancelada: no se guardó nada."))
             return redirect("workshops:detail", workshop.pk)
         try:
@@ -76,6 +85,7 @@ def import_preview(request, pk):
             messages.error(request, _("No se guardó nada: %(e)s") % {"e": "; ".join(exc.messages)})
         else:
             request.session.pop(_session_key(workshop), None)
+            request.session.pop(_text_key(workshop), None)
             messages.success(
                 request,
                 _("Importación guardada: %(added)s asistencias nuevas (%(new)s personas nuevas).")

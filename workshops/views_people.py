@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from core.permissions import Action, can
+from core.privacy import role_may_see_personal_data
 from workshops import services
 from workshops.models import Attendance, Participant, Workshop
 
@@ -17,11 +18,13 @@ from workshops.models import Attendance, Participant, Workshop
 def participant_list(request):
     q = request.GET.get("q", "").strip()
     qs = Participant.objects.visible_to(request.user).select_related("institution", "office")
+    personal = role_may_see_personal_data(request.user)
     if q:
-        qs = qs.search(q)
-    qs = qs.with_attendance_count().order_by("search_name", "pk")
+        qs = qs.search_for(request.user, q)
+    # Without personal data, no alphabetical order either (it would hint at the names).
+    qs = qs.with_attendance_count().order_by(*(("search_name", "pk") if personal else ("pk",)))
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "workshops/participant_list.html", {"page": page, "q": q})
+    return render(request, "workshops/participant_list.html", {"page": page, "q": q, "personal": personal})
 
 
 @login_required

@@ -17,3 +17,15 @@ def can_see_personal_data(user, participant) -> bool:
 def masked(value) -> str:
     """`{{ participant.dui|masked }}` → "•••••••45"."""
     return privacy.masked(value)
+
+
+@register.simple_tag(takes_context=True)
+def person_name(context, participant) -> str:
+    """`{% person_name participant %}`: the full name, or the pseudonymous code."""
+    return privacy.shown_name(context.get("user"), participant)
+
+
+@register.simple_tag(takes_context=True)
+def person_dui(context, participant) -> str:
+    """`{% person_dui participant %}`: the DUI, or "" for those who may not see it."""
+    return privacy.shown_dui(context.get("user"), participant)

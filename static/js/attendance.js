@@ -16,7 +16,6 @@
     const list = items();
     list.forEach((li, i) => {
       li.classList.toggle("active", i === index);
-      li.setAttribute("aria-selected", i === index ? "true" : "false");
     });
     if (list[index]) list[index].scrollIntoView({ block: "nearest" });
   }
@@ -46,9 +45,10 @@
     const form = event.detail.elt;
     if (!form || !form.classList || !event.detail.successful) return;
     if (form.classList.contains("result-form")) {
+      // Ready for the next name, without scrolling away from the message and the new row.
       input.value = "";
       results.innerHTML = "";
-      input.focus();
+      input.focus({ preventScroll: true });
     }
   });
   // After the new-person form came back: a duplicate suggestion or an error gets the focus,
@@ -57,7 +57,10 @@
     const target = event.detail.target;
     if (!target || target.id !== "new-participant") return;
     const focusable = target.querySelector(".duplicate-suggestion button, .has-error input, .has-error select");
-    if (focusable) focusable.focus();
-    else input.focus();
+    if (focusable) {
+      focusable.focus({ preventScroll: true });
+      focusable.scrollIntoView({ block: "center" });
+    }
+    // A saved person: the message and the new row are shown (static/js/app.js); no jump to the top.
   });
 })();

@@ -3,6 +3,24 @@
 (function () {
   "use strict";
 
+  // The error beside the cell (its <span class="cell-error">), announced through aria-describedby.
+  function showCellError(cell, message) {
+    const holder = document.getElementById(cell.id + "-error");
+    if (message) {
+      cell.setAttribute("aria-invalid", "true");
+      if (holder) {
+        holder.textContent = message;
+        holder.hidden = false;
+        cell.setAttribute("aria-describedby", holder.id);
+      }
+    } else if (holder) {
+      cell.removeAttribute("aria-invalid");
+      holder.textContent = "";
+      holder.hidden = true;
+      cell.removeAttribute("aria-describedby");
+    }
+  }
+
   function setUp(form) {
     const cells = Array.from(form.querySelectorAll("input.grid-cell"));
     const output = form.querySelector("[data-grid-total]");
@@ -18,13 +36,16 @@
         const value = Number(raw);
         if (!Number.isInteger(value) || value < 0) {
           invalid = true;
-          cell.setAttribute("aria-invalid", "true");
+          showCellError(cell, form.dataset.negativeMessage || "");
         } else {
-          cell.removeAttribute("aria-invalid");
+          showCellError(cell, null);
           total += value;
         }
       }
-      output.textContent = invalid ? total + " (?)" : String(total);
+      for (const cell of cells) {
+        if (cell.value.trim() === "") showCellError(cell, null);
+      }
+      output.textContent = invalid ? "— (" + (form.dataset.invalidTotal || "") + ")" : String(total);
       if (confirmBox) {
         const checkbox = confirmBox.querySelector("input[type=checkbox]");
         const hide = total > 0;
@@ -36,15 +57,8 @@
     form.addEventListener("input", (event) => {
       if (event.target.classList && event.target.classList.contains("grid-cell")) update();
     });
-    form.addEventListener("submit", (event) => {
-      update();
-      const checkbox = confirmBox && confirmBox.querySelector("input[type=checkbox]");
-      if (checkbox && !confirmBox.hidden && !checkbox.checked) {
-        event.preventDefault();
-        confirmBox.classList.add("has-error");
-        checkbox.focus();
-      }
-    });
+    // No submit handler: the server reports missing fields (hours first) and, only once the rest
+    // is valid, an unconfirmed empty grid. The confirmation is never focused or highlighted here.
     update();
   }
 

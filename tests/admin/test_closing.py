@@ -18,7 +18,7 @@ def march(office_a, staff_a):
     muni = factories.pess_municipality(office_a)
     draft = factories.workshop(office_a, muni, title="Taller en borrador")
     submitted = factories.meeting(office_a, muni)
-    submit(record=submitted, by=staff_a)
+    submit(record=submitted, by=staff_a, reason="Lista en papel")
     session = factories.session(factories.window(office_a, muni))
     april = factories.workshop(office_a, muni, start_date=datetime.date(2026, 4, 2), end_date=datetime.date(2026, 4, 2))
     return {"muni": muni, "draft": draft, "submitted": submitted, "session": session, "april": april}

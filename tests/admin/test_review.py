@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def test_approve_action_locks_the_record_for_staff(client, office_a, staff_a, coordinator_x):
     workshop = factories.workshop(office_a)
-    submit(record=workshop, by=staff_a)
+    submit(record=workshop, by=staff_a, reason="Lista en papel")
     client.force_login(coordinator_x)
     url = reverse("admin:workshops_workshop_changelist")
     response = client.post(url, {"action": "approve_selected", "_selected_action": [workshop.pk]}, follow=True)
@@ -28,7 +28,7 @@ def test_approve_action_locks_the_record_for_staff(client, office_a, staff_a, co
 
 def test_return_action_asks_for_a_comment_that_reaches_the_record(client, office_a, staff_a, coordinator_x):
     session = factories.session(factories.window(office_a))
-    submit(record=session, by=staff_a)
+    submit(record=session, by=staff_a, reason="Lista en papel")
     client.force_login(coordinator_x)
     url = reverse("admin:mobile_windows_windowsession_changelist")
     data = {"action": "return_selected", "_selected_action": [session.pk]}
@@ -63,7 +63,7 @@ def test_review_queue_lists_every_type_oldest_first_and_acts(client, office_a, o
     assistance = factories.assistance(office_b)  # La Libertad: another department
     draft = factories.workshop(office_a, title="Borrador")
     for record in (meeting, workshop):
-        submit(record=record, by=staff_a)
+        submit(record=record, by=staff_a, reason="Lista en papel")
     submit(record=assistance, by=factories.user("staff", office_b))
     type(meeting).objects.filter(pk=meeting.pk).update(submitted_at=datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC))
     client.force_login(coordinator_x)
@@ -100,18 +100,18 @@ def test_review_queue_query_count_does_not_grow(client, office_a, staff_a, coord
         return len(ctx.captured_queries)
 
     for _i in range(2):
-        submit(record=factories.workshop(office_a), by=staff_a)
-        submit(record=factories.assistance(office_a), by=staff_a)
+        submit(record=factories.workshop(office_a), by=staff_a, reason="Lista en papel")
+        submit(record=factories.assistance(office_a), by=staff_a, reason="Lista en papel")
     small = queries()
     for _i in range(15):
-        submit(record=factories.workshop(office_a), by=staff_a)
-        submit(record=factories.session(factories.window(office_a)), by=staff_a)
+        submit(record=factories.workshop(office_a), by=staff_a, reason="Lista en papel")
+        submit(record=factories.session(factories.window(office_a)), by=staff_a, reason="Lista en papel")
     assert queries() == small
 
 
 def test_change_page_lists_transitions_and_history_shows_who_changed_what(client, office_a, staff_a, coordinator_x):
     workshop = factories.workshop(office_a, title="Taller original")
-    submit(record=workshop, by=staff_a)
+    submit(record=workshop, by=staff_a, reason="Lista en papel")
     client.force_login(coordinator_x)
     client.post(
         reverse("admin:workshops_workshop_changelist"),

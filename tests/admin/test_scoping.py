@@ -48,7 +48,7 @@ def dept_x_records(office_a, staff_a, coordinator_x):
     assistance = factories.assistance(office_a)
     plan = factories.plan(office_a)
     for record in (workshop, session, meeting, assistance, plan):
-        submit(record=record, by=staff_a)
+        submit(record=record, by=staff_a, reason="Lista en papel")
     return {
         "workshop": workshop,
         "attendance": attendance,

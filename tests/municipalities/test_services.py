@@ -73,7 +73,7 @@ def test_an_institution_created_inline_is_reused_by_name(staff_a, office_a):
 
 
 def test_assistance_hours_must_be_positive_and_the_municipality_in_scope(staff_a, office_a, office_b):
-    institution = factories.institution()
+    institution = factories.institution(kind="national")
     values = {"institution": institution, "date": DAY, "topic": "gender_approach"}
     with pytest.raises(DomainError) as exc:
         save_assistance(by=staff_a, municipality=factories.pess_municipality(office_a), hours=Decimal(0), **values)

@@ -11,8 +11,8 @@ pytestmark = pytest.mark.django_db
 def test_submit_approve_locks_the_record_for_staff(office_a, staff_a, coordinator_x):
     w = factories.workshop(office_a)
     assert can_edit(w, staff_a)
-    submit(record=w, by=staff_a)
-    assert submit(record=w, by=staff_a) is None  # a repeated submit is harmless
+    submit(record=w, by=staff_a, reason="Lista en papel")
+    assert submit(record=w, by=staff_a, reason="Lista en papel") is None  # a repeated submit is harmless
     approve(record=w, by=coordinator_x)
     w.refresh_from_db()
     assert w.review_state == ReviewState.APPROVED
@@ -26,7 +26,7 @@ def test_submit_approve_locks_the_record_for_staff(office_a, staff_a, coordinato
 
 def test_return_needs_a_comment_and_keeps_it(office_a, staff_a, coordinator_x):
     w = factories.workshop(office_a)
-    submit(record=w, by=staff_a)
+    submit(record=w, by=staff_a, reason="Lista en papel")
     with pytest.raises(DomainError) as exc:
         return_for_changes(record=w, by=coordinator_x, comment="  ")
     assert exc.value.code == "comment_required"

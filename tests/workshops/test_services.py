@@ -28,7 +28,7 @@ def test_recording_the_same_attendance_twice_keeps_one_row(office_a, staff_a):
 
 def test_approved_workshop_refuses_new_attendance_for_staff(office_a, staff_a, coordinator_x):
     w = factories.workshop(office_a)
-    review.submit(record=w, by=staff_a)
+    review.submit(record=w, by=staff_a, reason="Lista en papel")
     review.approve(record=w, by=coordinator_x)
     with pytest.raises(services.DomainError) as exc:
         services.record_attendance(workshop=w, participant=factories.participant(office_a), by=staff_a)

@@ -239,7 +239,7 @@ def test_duplicate_workshop_needs_confirmation(client, office_a, staff_a):
 
 def test_approved_workshop_is_read_only_for_staff(client, office_a, staff_a, coordinator_x):
     w = factories.workshop(office_a)
-    review.submit(record=w, by=staff_a)
+    review.submit(record=w, by=staff_a, reason="Lista en papel")
     review.approve(record=w, by=coordinator_x)
     client.force_login(staff_a)
     assert client.get(reverse("workshops:edit", args=[w.pk])).status_code == 403
@@ -252,12 +252,12 @@ def test_approved_workshop_is_read_only_for_staff(client, office_a, staff_a, coo
 
 def test_returned_workshop_shows_the_comment_and_can_be_resubmitted(client, office_a, staff_a, coordinator_x):
     w = factories.workshop(office_a)
-    review.submit(record=w, by=staff_a)
+    review.submit(record=w, by=staff_a, reason="Lista en papel")
     review.return_for_changes(record=w, by=coordinator_x, comment="Faltan las horas reales")
     client.force_login(staff_a)
     page = client.get(reverse("workshops:detail", args=[w.pk])).content.decode()
     assert "Faltan las horas reales" in page and "badge-returned" in page
-    client.post(reverse("workshops:submit", args=[w.pk]))
+    client.post(reverse("workshops:submit", args=[w.pk]), {"reason": "Lista en papel"})
     w.refresh_from_db()
     assert w.review_state == "submitted"
 
