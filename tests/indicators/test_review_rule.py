@@ -149,6 +149,7 @@ def test_home_page_query_count_does_not_grow_with_pending_records(client, world,
     review.submit(record=world["workshop"], by=staff_a)
     for _i in range(5):
         w = factories.workshop(world["workshop"].office, world["muni"], start_date=DAY, end_date=DAY)
+        factories.attendance(w, world["people"][0])
         review.submit(record=w, by=staff_a)
     with CaptureQueriesContext(connection) as after:
         client.get(reverse("home"))
