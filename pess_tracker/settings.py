@@ -94,6 +94,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "pess_tracker.urls"
+CSRF_FAILURE_VIEW = "pess_tracker.errors.csrf_failure"
+# Sessions in the database, except that a session that cannot be saved because the database is
+# down does not turn a finished request into a 400 (pess_tracker/sessions.py).
+SESSION_ENGINE = "pess_tracker.sessions"
 
 TEMPLATES = [
     {
@@ -249,11 +253,15 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
         "security": {"class": "logging.StreamHandler", "formatter": "json"},
+        "errors": {"class": "logging.StreamHandler", "formatter": "json"},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Security events (logins, lockouts, refused accesses, exports) as one JSON object a line.
         "pess.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
+        # Failures (error pages, database down): one JSON object per failure with its reference
+        # code (pess_tracker/errors.py); Django's own duplicate record is suppressed.
+        "pess.errors": {"handlers": ["errors"], "level": "INFO", "propagate": False},
     },
 }
