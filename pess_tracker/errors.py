@@ -26,6 +26,7 @@ import logging
 import secrets
 import traceback
 
+from django.core.exceptions import SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -114,6 +115,8 @@ def log_failure(request, *, status: int, reference: str, exc: BaseException | No
         event["exception"] = f"{type(exc).__module__}.{type(exc).__qualname__}"
         if status == 500:  # a bug: where it happened; an outage or a 4xx needs no traceback
             event["traceback"] = _frames(exc)
+        if isinstance(exc, SuspiciousOperation):  # about headers and hosts, not people
+            event["detail"] = str(exc)[:200]
     level = logging.ERROR if status >= 500 else logging.WARNING
     logger.log(level, "%s %s %s [ref %s]", status, request.method, request.path, reference, extra={"event": event})
 

@@ -120,11 +120,15 @@ def test_csrf_failure_page(records, ref):
     assert [r["reason"] for r in records] == ["csrf"]
 
 
-def test_bad_host_is_a_spanish_400(client, records):
+def test_bad_host_is_a_spanish_400_with_one_record(client, records, caplog):
     response = client.get("/", HTTP_HOST="otro.example")
     assert response.status_code == 400
     assert "Solicitud no válida" in response.content.decode()
-    assert [r["status"] for r in records] == [400]
+    (record,) = records
+    assert record["status"] == 400 and record["exception"].endswith("DisallowedHost")
+    assert "otro.example" in record["detail"]
+    # Django's own django.security record is not written as well (our response says it is logged).
+    assert not [r for r in caplog.records if r.name.startswith("django.security")]
 
 
 @pytest.mark.urls("tests.pess_tracker.error_urls")
