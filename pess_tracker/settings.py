@@ -245,6 +245,8 @@ CONTENT_SECURITY_POLICY = {
 # Uploads (sign-in sheet imports): keep files small and in memory-friendly bounds.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploads stay in memory, cut at IMPORT_MAX_BYTES + 1: never a temporary file to leave behind.
+FILE_UPLOAD_HANDLERS = ["pess_tracker.uploads.BoundedMemoryUploadHandler"]
 
 LOGGING = {
     "version": 1,

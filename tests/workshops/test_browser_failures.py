@@ -39,6 +39,19 @@ def test_search_and_add_failures_are_shown_and_retried(browser_login, live_serve
     expect(page.locator("#search-results .result-item")).to_have_count(1)
     expect(failure).to_have_count(0)
 
+    # 1b. Search: the server does not answer at all; htmx gives up after its timeout (20 s in
+    # static/js/errors.js, shortened here) and says so.
+    page.evaluate("htmx.config.timeout = 700")
+    page.route("**/buscar/**", lambda route: None)  # never answered
+    search.fill("beatri")
+    expect(failure).to_contain_text("tardó demasiado")
+    expect(search).to_have_value("beatri")
+    page.unroute("**/buscar/**")
+    page.evaluate("htmx.config.timeout = 20000")
+    failure.get_by_role("button", name="Reintentar").click()
+    expect(page.locator("#search-results .result-item")).to_have_count(1)
+    expect(failure).to_have_count(0)
+
     # 2. "Agregar": the connection fails (sendError); nothing is added, the search stays.
     page.route("**/asistencia/agregar/", lambda route: route.abort("connectionfailed"))
     page.locator("#search-results .result-item button[type=submit]").click()
