@@ -35,7 +35,8 @@ def test_search_and_add_failures_are_shown_and_retried(browser_login, live_serve
     expect(failure).to_contain_text("Código de referencia")
     expect(search).to_have_value("beatriz")
     page.unroute("**/buscar/**")
-    failure.get_by_role("button", name="Reintentar").click()
+    with page.expect_response("**/buscar/**"):
+        failure.get_by_role("button", name="Reintentar").click()
     expect(page.locator("#search-results .result-item")).to_have_count(1)
     expect(failure).to_have_count(0)
 
@@ -48,7 +49,9 @@ def test_search_and_add_failures_are_shown_and_retried(browser_login, live_serve
     expect(search).to_have_value("beatri")
     page.unroute("**/buscar/**")
     page.evaluate("htmx.config.timeout = 20000")
-    failure.get_by_role("button", name="Reintentar").click()
+    # The earlier results are still on screen: wait for the retried search's own answer.
+    with page.expect_response("**/buscar/**"):
+        failure.get_by_role("button", name="Reintentar").click()
     expect(page.locator("#search-results .result-item")).to_have_count(1)
     expect(failure).to_have_count(0)
 
