@@ -14,6 +14,7 @@ from django.utils.functional import SimpleLazyObject
 
 from pess_tracker import errors
 from pess_tracker.jsonlog import JsonFormatter
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +196,18 @@ def test_a_statement_timeout_is_not_an_outage():
     except OperationalError as exc:
         assert not errors.database_is_down(exc)
     assert errors.database_is_down(OperationalError("connection refused"))
+
+
+def test_a_session_with_new_data_that_cannot_be_saved_is_a_503_not_a_400(client, office_a, staff_a, records):
+    workshop = factories.workshop(office_a)
+    client.force_login(staff_a)
+    client.raise_request_exception = False
+    # A pasted sheet's preview is kept in the session: that save must not be lost silently, so the
+    # request answers 503 (try again), never "session was deleted" (400) nor a redirect to a
+    # preview that is not there.
+    text = "Nombres\tApellidos\tSexo\tGrupo de edad\nAna\tPaz\tMujer\t18-29\n"
+    with database_unreachable(only='UPDATE "django_session"') as attempts:
+        response = client.post(f"/talleres/{workshop.pk}/importar/", {"text": text})
+    assert attempts
+    assert response.status_code == 503 and response["Retry-After"] == "10"
+    assert [r["status"] for r in records] == [503]
