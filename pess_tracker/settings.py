@@ -96,6 +96,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "pess_tracker.urls"
+CSRF_FAILURE_VIEW = "pess_tracker.errors.csrf_failure"
+# Sessions in the database, except that a session that cannot be saved because the database is
+# down does not turn a finished request into a 400 (pess_tracker/sessions.py).
+SESSION_ENGINE = "pess_tracker.sessions"
 
 TEMPLATES = [
     {
@@ -243,6 +247,8 @@ CONTENT_SECURITY_POLICY = {
 # Uploads (sign-in sheet imports): keep files small and in memory-friendly bounds.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploads stay in memory, cut at IMPORT_MAX_BYTES + 1: never a temporary file to leave behind.
+FILE_UPLOAD_HANDLERS = ["pess_tracker.uploads.BoundedMemoryUploadHandler"]
 
 LOGGING = {
     "version": 1,
@@ -251,11 +257,15 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
         "security": {"class": "logging.StreamHandler", "formatter": "json"},
+        "errors": {"class": "logging.StreamHandler", "formatter": "json"},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Security events (logins, lockouts, refused accesses, exports) as one JSON object a line.
         "pess.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
+        # Failures (error pages, database down): one JSON object per failure with its reference
+        # code (pess_tracker/errors.py); Django's own duplicate record is suppressed.
+        "pess.errors": {"handlers": ["errors"], "level": "INFO", "propagate": False},
     },
 }

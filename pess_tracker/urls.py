@@ -24,6 +24,12 @@ urlpatterns = [
     path("informes/", include("reports.urls")),
 ]
 
+# Error pages (pess_tracker/errors.py): Spanish, a reference code, no database needed.
+handler400 = "pess_tracker.errors.bad_request"
+handler403 = "pess_tracker.errors.permission_denied"
+handler404 = "pess_tracker.errors.page_not_found"
+handler500 = "pess_tracker.errors.server_error"
+
 admin.site.site_header = "PESS Tracker — ISDEMU"
 admin.site.site_title = "PESS Tracker"
 admin.site.index_title = "Administración"

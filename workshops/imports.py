@@ -279,35 +279,34 @@ def summary(rows: list[dict]) -> dict:
 
 @transaction.atomic
 def confirm_import(*, workshop, rows: list[dict], user, method: str = AttendanceMethod.IMPORT) -> dict:
-    """Write every row, or none: any error (found again now, or raised by the database) rolls back."""
+    """Write every row, or none: any error (found again now, or raised by the database) rolls back.
+
+    The rows are matched against the database once for the whole file (`classify`: one lookup by
+    DUI, one by name, one of who already attends), then written in bulk with their history
+    (`services.import_attendance`): the query count does not grow with the number of rows.
+    """
     rows = classify(rows=[{**r, "errors": list(r["errors"])} for r in rows], workshop=workshop, user=user)
     counts = summary(rows)
     if counts["error"]:
         raise DomainError("rows_with_errors", _("Hay filas con errores: corrija el archivo y vuelva a cargarlo."))
-    added = 0
-    for row in rows:
-        if row["status"] == "attending":
-            continue
-        if row["status"] == "existing":
-            participant = Participant.objects.get(pk=row["participant_id"])
-        else:
-            data = services.ParticipantData(
-                first_names=row["first_names"],
-                last_names=row["last_names"],
-                sex=row["sex"],
-                age_group=row["age_group"],
-                institution_name=row["institution"],
-                dui=row["dui"],
-                position=row["position"],
-                phone=row["phone"],
-                email=row["email"],
-                consent=row["consent"],
-            )
-            participant = services.build_participant(data=data, workshop=workshop, by=user)
-            participant.full_clean()
-            participant.save()
-        _attendance, created = services.record_attendance(
-            workshop=workshop, participant=participant, by=user, method=method
+    new_people = [
+        services.ParticipantData(
+            first_names=row["first_names"],
+            last_names=row["last_names"],
+            sex=row["sex"],
+            age_group=row["age_group"],
+            institution_name=row["institution"],
+            dui=row["dui"],
+            position=row["position"],
+            phone=row["phone"],
+            email=row["email"],
+            consent=row["consent"],
         )
-        added += int(created)
+        for row in rows
+        if row["status"] == "new"
+    ]
+    existing_ids = [row["participant_id"] for row in rows if row["status"] == "existing"]
+    added = services.import_attendance(
+        workshop=workshop, new_people=new_people, existing_ids=existing_ids, by=user, method=method
+    )
     return {**counts, "added": added}

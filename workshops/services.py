@@ -15,6 +15,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history
 
 from core.errors import DomainError, full_clean_or_raise
 from core.permissions import Action, can, require
@@ -394,6 +395,91 @@ def register_and_attend(
             raise DomainError("dui_taken", _("Ya existe una persona registrada con ese DUI.")) from exc
         attendance, _created = record_attendance(workshop=workshop, participant=participant, by=by, method=method)
     return participant, attendance
+
+
+def resolve_institutions(names, municipality) -> dict[str, Institution]:
+    """`resolve_institution` for many names at once: {normalised name: institution}, in one lookup
+    plus one insert (with its history) for the names no institution has yet."""
+    wanted = {normalize_name(n): n.strip()[:200] for n in names if normalize_name(n)}
+    if not wanted:
+        return {}
+    found: dict[str, Institution] = {}
+    # Same preference as resolve_institution: the workshop's municipality first, then the oldest.
+    for inst in Institution.objects.filter(search_name__in=wanted).order_by("pk"):
+        best = found.get(inst.search_name)
+        if best is None or (inst.municipality_id == municipality.pk and best.municipality_id != municipality.pk):
+            found[inst.search_name] = inst
+    missing = [
+        Institution(name=name, search_name=key, municipality=municipality)
+        for key, name in wanted.items()
+        if key not in found
+    ]
+    if missing:
+        for inst in bulk_create_with_history(missing, Institution):
+            found[inst.search_name] = inst
+    return found
+
+
+@transaction.atomic
+def import_attendance(
+    *, workshop: Workshop, new_people: list[ParticipantData], existing_ids: list[int], by, method: str
+) -> int:
+    """Register `new_people` and mark them and `existing_ids` as attending, in bulk: a fixed number
+    of queries whatever the number of rows (one lookup of institutions, then one insert per table
+    and one per history table, in the database's batch size). All or nothing.
+
+    The caller has already matched the rows against the database (duplicates by DUI and by name,
+    people already attending: `workshops.imports.classify`); the database's unique constraints
+    still refuse a DUI or an attendance that someone saved a moment ago, and nothing is saved.
+    """
+    _check_editable(workshop, by)
+    now = timezone.now()
+    institutions = resolve_institutions([d.institution_name for d in new_people], workshop.municipality)
+    participants = []
+    for data in new_people:
+        participant = Participant(
+            first_names=data.first_names.strip(),
+            last_names=data.last_names.strip(),
+            sex=data.sex,
+            age_group=data.age_group,
+            dui=normalize_dui(data.dui) or None,
+            position=data.position.strip(),
+            phone=data.phone.strip(),
+            email=data.email.strip(),
+            municipality=workshop.municipality,
+            office_id=workshop.office_id,
+            institution=institutions.get(normalize_name(data.institution_name)),
+            consent=data.consent,
+            consent_at=now if data.consent else None,
+            created_by=by,
+            created_at=now,
+        )
+        participant.search_name = normalize_name(f"{participant.first_names} {participant.last_names}")
+        # Field rules in Python; the references were just resolved, and uniqueness is the
+        # database's job here (one lookup per file instead of one query per row and field).
+        participant.full_clean(
+            exclude=["institution", "municipality", "office", "created_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        participants.append(participant)
+    try:
+        with transaction.atomic():
+            created = bulk_create_with_history(participants, Participant, default_user=by, default_date=now)
+            attendances = [
+                Attendance(workshop=workshop, participant_id=pk, registered_by=by, registered_at=now, method=method)
+                for pk in [*existing_ids, *(p.pk for p in created)]
+            ]
+            bulk_create_with_history(attendances, Attendance, default_user=by, default_date=now)
+    except IntegrityError as exc:
+        raise DomainError(
+            "changed_meanwhile",
+            _(
+                "Alguien registró a una de estas personas mientras tanto: no se guardó nada. "
+                "Vuelva a cargar el archivo."
+            ),
+        ) from exc
+    return len(attendances)
 
 
 @transaction.atomic
