@@ -14,7 +14,7 @@ copy), makes it editable (draft, month open), then times N of each:
   add existing  POST attendance_add (htmx) with a participant not yet attending, then removes it
   add new       POST attendance_new (htmx) with a fresh name: duplicate check over 100,000 people
   search        GET search?q=<3 letters> (htmx fragment)
-and the duplicate check alone (`services.possible_duplicates`, one typo away, same institution),
+and the duplicate check alone (`people.possible_duplicates`, one typo away, same institution),
 and prints median and p95 in milliseconds. Writes made by a run are undone after each request.
 """
 
@@ -40,7 +40,6 @@ from django.urls import reverse  # noqa: E402
 
 from core.models import User  # noqa: E402
 from review.models import PeriodClosure  # noqa: E402
-from workshops import services  # noqa: E402
 from workshops.models import Attendance, Participant, Workshop  # noqa: E402
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -132,7 +131,7 @@ def main():
     dup_times = []
     for person in sample:
         start = time.perf_counter()
-        found = services.possible_duplicates(
+        found = people.possible_duplicates(
             user=staff,
             first_names=person.first_names,
             last_names=person.last_names[:-1] + "x",

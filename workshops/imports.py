@@ -23,7 +23,7 @@ from core.errors import DomainError
 from core.text import normalize_name
 from core.validators import normalize_dui, validate_dui
 from indicators.disaggregation import AgeGroup, Sex, age_group_for_age
-from workshops import services
+from workshops import people
 from workshops.models import Attendance, AttendanceMethod, Participant
 
 # Column headers of the sign-in sheet and the import, in order (the sheet prints these).
@@ -283,14 +283,14 @@ def confirm_import(*, workshop, rows: list[dict], user, method: str = Attendance
 
     The rows are matched against the database once for the whole file (`classify`: one lookup by
     DUI, one by name, one of who already attends), then written in bulk with their history
-    (`services.import_attendance`): the query count does not grow with the number of rows.
+    (`people.import_attendance`): the query count does not grow with the number of rows.
     """
     rows = classify(rows=[{**r, "errors": list(r["errors"])} for r in rows], workshop=workshop, user=user)
     counts = summary(rows)
     if counts["error"]:
         raise DomainError("rows_with_errors", _("Hay filas con errores: corrija el archivo y vuelva a cargarlo."))
     new_people = [
-        services.ParticipantData(
+        people.ParticipantData(
             first_names=row["first_names"],
             last_names=row["last_names"],
             sex=row["sex"],
@@ -306,7 +306,7 @@ def confirm_import(*, workshop, rows: list[dict], user, method: str = Attendance
         if row["status"] == "new"
     ]
     existing_ids = [row["participant_id"] for row in rows if row["status"] == "existing"]
-    added = services.import_attendance(
+    added = people.import_attendance(
         workshop=workshop, new_people=new_people, existing_ids=existing_ids, by=user, method=method
     )
     return {**counts, "added": added}

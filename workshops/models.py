@@ -120,7 +120,7 @@ class ParticipantQuerySet(ScopedQuerySet):
         Digits search DUIs: a whole DUI or its start (with or without the hyphen). Anything else
         searches names, accent- and case-insensitively: every word must appear, and names that
         start with the text come first. The cross-office exact-DUI rule is
-        `workshops.services.search_participants`, built on this.
+        `workshops.people.search_participants`, built on this.
         """
         text = (text or "").strip()
         dui = normalize_dui(text)

@@ -22,7 +22,7 @@ from core.scoping import scopes_disabled
 from core.validators import normalize_dui
 from review import services as review
 from review.views import submit_view
-from workshops import imports, services
+from workshops import imports, people, services
 from workshops.forms import ListFilterForm, NewParticipantForm, WorkshopForm
 from workshops.models import Attendance, Participant, Workshop
 
@@ -174,7 +174,7 @@ def _update(request, workshop, *, added=None, removed_id=None, reset_new=False, 
 def workshop_detail(request, pk):
     workshop = visible_workshop(request, pk)
     q = request.GET.get("q", "")
-    results = services.search_participants(user=request.user, text=q) if q else []
+    results = people.search_participants(user=request.user, text=q) if q else []
     return render(
         request,
         "workshops/workshop_detail.html",
@@ -194,7 +194,7 @@ def _undo_pending(request, workshop) -> bool:
 def attendance_search(request, pk):
     workshop = visible_workshop(request, pk)
     q = request.GET.get("q", "")
-    results = services.search_participants(user=request.user, text=q) if q.strip() else []
+    results = people.search_participants(user=request.user, text=q) if q.strip() else []
     attending = set(
         Attendance.objects.filter(workshop=workshop, participant__in=[p.pk for p in results]).values_list(
             "participant_id", flat=True
@@ -255,7 +255,7 @@ def attendance_new(request, pk):
     candidates = []
     if form.is_valid():
         d = form.cleaned_data
-        data = services.ParticipantData(
+        data = people.ParticipantData(
             first_names=d["first_names"],
             last_names=d["last_names"],
             sex=d["sex"],
@@ -268,7 +268,7 @@ def attendance_new(request, pk):
             consent=d["consent"],
         )
         try:
-            participant, attendance = services.register_and_attend(
+            participant, attendance = people.register_and_attend(
                 workshop=workshop, data=data, by=request.user, not_duplicate=d["not_duplicate"]
             )
         except services.DomainError as exc:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.permissions import Action, can
 from core.privacy import role_may_see_personal_data
-from workshops import services
+from workshops import people, services
 from workshops.models import Attendance, Participant, Workshop
 
 
@@ -62,14 +62,14 @@ def participant_merge(request, pk):
         raise PermissionDenied
     q = request.GET.get("q", "").strip()
     # Only people the user may see can be merged: the plain search, without the cross-office DUI rule.
-    candidates = list(visible.search(q).exclude(pk=keep.pk)[: services.MAX_SUGGESTIONS]) if q else []
+    candidates = list(visible.search(q).exclude(pk=keep.pk)[: people.MAX_SUGGESTIONS]) if q else []
     other = None
     other_pk = request.POST.get("other") or request.GET.get("other")
     if other_pk and str(other_pk).isdigit():
         other = get_object_or_404(visible, pk=other_pk)
     if request.method == "POST" and other is not None:
         try:
-            services.merge_participants(keep=keep, remove=other, by=request.user)
+            people.merge_participants(keep=keep, remove=other, by=request.user)
         except services.DomainError as exc:
             messages.error(request, exc.message)
         else:

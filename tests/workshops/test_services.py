@@ -7,14 +7,14 @@ import pytest
 from indicators.disaggregation import AgeGroup, Sex
 from review import services as review
 from tests import factories
-from workshops import services
+from workshops import people, services
 from workshops.models import Attendance, Participant, Workshop
 
 
 def data(**kw):
     values = {"first_names": "María José", "last_names": "Hernández", "sex": Sex.FEMALE, "age_group": AgeGroup.ADULT}
     values.update(kw)
-    return services.ParticipantData(**values)
+    return people.ParticipantData(**values)
 
 
 def test_recording_the_same_attendance_twice_keeps_one_row(office_a, staff_a):
@@ -48,7 +48,7 @@ def test_closed_month_refuses_removal(office_a, staff_a, coordinator_x):
 
 def test_register_and_attend_creates_person_and_attendance(office_a, staff_a):
     w = factories.workshop(office_a)
-    p, att = services.register_and_attend(workshop=w, data=data(institution_name="Alcaldía"), by=staff_a)
+    p, att = people.register_and_attend(workshop=w, data=data(institution_name="Alcaldía"), by=staff_a)
     assert p.office == office_a and p.municipality == w.municipality and p.institution.name == "Alcaldía"
     assert att.workshop == w and att.registered_by == staff_a
 
@@ -59,9 +59,7 @@ def test_same_name_without_accents_is_suggested_not_duplicated(office_a, staff_a
         office_a, first_names="María José", last_names="Hernández", municipality=w.municipality
     )
     with pytest.raises(services.DomainError) as exc:
-        services.register_and_attend(
-            workshop=w, data=data(first_names="maria jose", last_names="HERNANDEZ"), by=staff_a
-        )
+        people.register_and_attend(workshop=w, data=data(first_names="maria jose", last_names="HERNANDEZ"), by=staff_a)
     assert exc.value.code == "possible_duplicate"
     assert [c.pk for c in exc.value.candidates] == [existing.pk]
     assert Participant.objects.count() == 1
@@ -69,10 +67,10 @@ def test_same_name_without_accents_is_suggested_not_duplicated(office_a, staff_a
 
 def test_one_typo_away_in_same_institution_is_suggested(office_a, staff_a):
     w = factories.workshop(office_a)
-    inst = services.resolve_institution("Centro Escolar El Progreso", w.municipality)
+    inst = people.resolve_institution("Centro Escolar El Progreso", w.municipality)
     existing = factories.participant(office_a, first_names="Rosa", last_names="Martínez", institution=inst)
     with pytest.raises(services.DomainError) as exc:
-        services.register_and_attend(
+        people.register_and_attend(
             workshop=w,
             data=data(first_names="Rosa", last_names="Martines", institution_name="centro escolar el progreso"),
             by=staff_a,
@@ -83,7 +81,7 @@ def test_one_typo_away_in_same_institution_is_suggested(office_a, staff_a):
 def test_confirmed_different_person_is_created(office_a, staff_a):
     w = factories.workshop(office_a)
     factories.participant(office_a, first_names="María José", last_names="Hernández", municipality=w.municipality)
-    services.register_and_attend(workshop=w, data=data(), by=staff_a, not_duplicate=True)
+    people.register_and_attend(workshop=w, data=data(), by=staff_a, not_duplicate=True)
     assert Participant.objects.filter(search_name="maria jose hernandez").count() == 2
 
 
@@ -92,7 +90,7 @@ def test_same_dui_is_never_created_twice_even_when_confirmed(office_a, office_b,
     other = factories.participant(office_b, first_names="Ana", last_names="López", dui=dui)
     w = factories.workshop(office_a)
     with pytest.raises(services.DomainError) as exc:
-        services.register_and_attend(workshop=w, data=data(dui=dui), by=staff_a, not_duplicate=True)
+        people.register_and_attend(workshop=w, data=data(dui=dui), by=staff_a, not_duplicate=True)
     assert [c.pk for c in exc.value.candidates] == [other.pk]
     assert Participant.objects.count() == 1
 
@@ -100,15 +98,15 @@ def test_same_dui_is_never_created_twice_even_when_confirmed(office_a, office_b,
 def test_name_search_is_accent_insensitive_and_scoped(office_a, office_b, staff_a):
     mine = factories.participant(office_a, first_names="María José", last_names="Hernández")
     factories.participant(office_b, first_names="María José", last_names="Hernández")
-    assert [p.pk for p in services.search_participants(user=staff_a, text="maria jose")] == [mine.pk]
+    assert [p.pk for p in people.search_participants(user=staff_a, text="maria jose")] == [mine.pk]
 
 
 def test_other_offices_person_is_found_by_exact_dui_only(office_a, office_b, staff_a):
     dui = factories.valid_dui(23456789)
     other = factories.participant(office_b, first_names="Lucía", last_names="Ramos", dui=dui)
-    assert [p.pk for p in services.search_participants(user=staff_a, text=dui.replace("-", ""))] == [other.pk]
-    assert services.search_participants(user=staff_a, text=dui[:6]) == []
-    assert services.search_participants(user=staff_a, text="lucia") == []
+    assert [p.pk for p in people.search_participants(user=staff_a, text=dui.replace("-", ""))] == [other.pk]
+    assert people.search_participants(user=staff_a, text=dui[:6]) == []
+    assert people.search_participants(user=staff_a, text="lucia") == []
 
 
 def test_merge_moves_attendance_and_keeps_one_row_per_workshop(office_a, staff_a):
@@ -118,7 +116,7 @@ def test_merge_moves_attendance_and_keeps_one_row_per_workshop(office_a, staff_a
     factories.attendance(w1, keep)
     factories.attendance(w1, dup)
     factories.attendance(w2, dup)
-    services.merge_participants(keep=keep, remove=dup, by=staff_a)
+    people.merge_participants(keep=keep, remove=dup, by=staff_a)
     keep.refresh_from_db()
     assert not Participant.objects.filter(pk=dup.pk).exists()
     assert set(Attendance.objects.filter(participant=keep).values_list("workshop_id", flat=True)) == {w1.pk, w2.pk}
@@ -132,7 +130,7 @@ def test_merge_refuses_other_offices_people(office_a, office_b, staff_a):
     keep = factories.participant(office_a)
     other = factories.participant(office_b)
     with pytest.raises(services.DomainError):
-        services.merge_participants(keep=keep, remove=other, by=staff_a)
+        people.merge_participants(keep=keep, remove=other, by=staff_a)
     assert Participant.objects.filter(pk=other.pk).exists()
 
 
