@@ -262,6 +262,8 @@ EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
 EXPORT_DIRECT_MAX_ROWS = env.int("EXPORT_DIRECT_MAX_ROWS", default=50_000)
 # A running export that has not reported progress for this long belongs to a dead worker.
 EXPORT_STALE_SECONDS = env.int("EXPORT_STALE_SECONDS", default=300)
+# Rows between two progress reports of an export job (each is one UPDATE of the job row).
+EXPORT_PROGRESS_ROWS = env.int("EXPORT_PROGRESS_ROWS", default=5000)
 # How many times a job left by a dead worker is started again before it is marked failed.
 EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=2)
 

@@ -15,6 +15,7 @@ import threading
 from decimal import Decimal
 
 import xlsxwriter
+from django.conf import settings
 from django.db import connections
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -24,7 +25,6 @@ from reports import builder, raw
 BOM = "\ufeff"
 FORMULA_STARTS = tuple(raw.FORMULA_STARTS)
 CSV_CHUNK_ROWS = 2000
-PROGRESS_ROWS = 5000
 ITERATOR_CHUNK = 5000
 PIPE_BLOCK = 1 << 18
 NUMBER_FORMATS = {
@@ -268,13 +268,14 @@ def raw_xlsx(columns, queryset, output, sheet_title: str, description: str, prog
             writers.append((index, _text_writer(sheet), None))
     count = 0
     excel_row = 2
+    every = settings.EXPORT_PROGRESS_ROWS
     for row in queryset.iterator(chunk_size=ITERATOR_CHUNK):
         for (index, write, cell_format), value in zip(writers, row, strict=True):
             if value is not None:
                 write(excel_row, index, value, cell_format)
         excel_row += 1
         count += 1
-        if progress and count % PROGRESS_ROWS == 0:
+        if progress and count % every == 0:
             progress(count)
     if progress:
         progress(count)

@@ -9,7 +9,7 @@ A job runs through Django's Tasks API (`reports.tasks.run_export`, whatever back
 inside `scope(job.owner)`, so the file holds exactly what the owner may see, with the owner's
 personal-data rule (pseudonymous codes for managers). It writes `job-<id>.part` in EXPORT_ROOT
 and renames it to its final name only when complete: a file that is served is always whole.
-Progress (rows done of total) is stored on the ExportJob row every PROGRESS_ROWS rows; that
+Progress (rows done of total) is stored on the ExportJob row every EXPORT_PROGRESS_ROWS rows; that
 write also notices a cancellation. A job whose worker died (no progress for EXPORT_STALE_SECONDS,
 or every running job when the only worker starts) is started again or marked failed by
 `recover_stuck`; files past their expiry are deleted by `purge_expired`.
@@ -21,7 +21,6 @@ import datetime
 import logging
 import os
 import queue
-import secrets
 import threading
 from pathlib import Path
 
@@ -45,7 +44,6 @@ KINDS = ("indicators", *raw.KINDS)
 FORMATS = ("csv", "xlsx")
 FILTER_KEYS = ("level", "department", "municipality", "phase", "period", "year", "quarter", "month", "start", "end")
 FILTER_KEYS_REPORT = (*FILTER_KEYS, "line", "chart")
-PROGRESS_ROWS = 5000
 
 
 class ExportCancelled(Exception):
@@ -60,6 +58,11 @@ def export_root() -> Path:
 
 def partial_path(job: ExportJob) -> Path:
     return export_root() / f"job-{job.pk}.part"
+
+
+def final_name(job: ExportJob) -> str:
+    """The file's name in EXPORT_ROOT once complete (known in advance: the command prints it)."""
+    return f"job-{job.pk}.{job.fmt}"
 
 
 def _clean_filters(kind: str, filters) -> dict:
@@ -216,15 +219,15 @@ def _enqueue(job: ExportJob) -> None:
 
 
 class Progress:
-    """Stores rows done on the job every PROGRESS_ROWS rows and notices a cancellation.
+    """Stores rows done on the job every EXPORT_PROGRESS_ROWS rows and notices a cancellation.
 
     With `own_connection` (PostgreSQL COPY, whose thread owns this thread's connection) the
     writes go through a helper thread with its own database connection.
     """
 
-    def __init__(self, job: ExportJob, *, own_connection: bool = False, every: int = PROGRESS_ROWS):
+    def __init__(self, job: ExportJob, *, own_connection: bool = False, every: int | None = None):
         self.job_id = job.pk
-        self.every = every
+        self.every = every or settings.EXPORT_PROGRESS_ROWS
         self.last = 0
         self.cancelled = threading.Event()
         self.thread = None
@@ -284,7 +287,7 @@ def run(job_id: int) -> dict:
         with translation.override(settings.LANGUAGE_CODE), scope(job.owner):
             require(job.owner, Action.EXPORT)
             rows = _write(job, part)
-        final = f"job-{job.pk}-{secrets.token_hex(8)}.{job.fmt}"
+        final = final_name(job)
         os.replace(part, export_root() / final)
         size = (export_root() / final).stat().st_size
         finished = timezone.now()
@@ -335,6 +338,10 @@ def _write(job: ExportJob, part: Path) -> int:
     columns, queryset = raw.raw_export(job.kind, owner, filters)
     uses_copy = job.fmt == "csv" and connection.vendor == "postgresql"
     progress = Progress(job, own_connection=uses_copy)
+    if connection.vendor == "postgresql":
+        # DB_STATEMENT_TIMEOUT_MS protects web requests; a job is meant to run long (RESET below).
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
     try:
         progress.total(queryset.count())
         if job.fmt == "xlsx":
@@ -349,3 +356,6 @@ def _write(job: ExportJob, part: Path) -> int:
         return max(lines - 1, 0)
     finally:
         progress.close()
+        if connection.vendor == "postgresql" and connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET statement_timeout")
