@@ -19,7 +19,10 @@ from core.models import SecurityEvent
 from reports import jobs, views
 from reports.models import ExportJob, ExportState
 
-pytestmark = pytest.mark.django_db
+# Transactional, as in production: the worker closes and reopens connections between tasks
+# (db_worker's close_old_connections), and on PostgreSQL a CSV job's progress is written from
+# a second connection while COPY runs on the first; both need committed rows.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
