@@ -18,6 +18,7 @@ from django_tasks import task_backends
 from core.models import SecurityEvent
 from reports import jobs, views
 from reports.models import ExportJob, ExportState
+from tests import factories
 
 # Transactional, as in production: the worker closes and reopens connections between tasks
 # (db_worker's close_old_connections), and on PostgreSQL a CSV job's progress is written from
@@ -272,3 +273,18 @@ def test_background_option_of_the_command(known, manager, tmp_path):
     run_worker()
     job.refresh_from_db()
     assert job.state == ExportState.COMPLETED and job.rows_done == 8
+
+
+def test_asking_for_an_export_costs_the_same_queries_whatever_the_size(known, manager, client):
+    """The request counts and writes nothing: its queries do not grow with the data."""
+    client.force_login(manager)
+    data = {"kind": "attendance", "fmt": "xlsx", "period": "all"}
+    with CaptureQueriesContext(connection) as small:
+        client.post(reverse("reports:request_export"), data)
+    workshop = factories.workshop(known["carla"].office)
+    for _ in range(40):
+        factories.attendance(workshop, factories.participant(known["carla"].office))
+    with CaptureQueriesContext(connection) as large:
+        client.post(reverse("reports:request_export"), data)
+    assert len(large) == len(small) <= 15
+    assert not any("reports_exportjob" not in q["sql"] and "COUNT(" in q["sql"].upper() for q in large)
