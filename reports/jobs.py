@@ -56,6 +56,13 @@ def export_root() -> Path:
     return root
 
 
+def temporary_dir() -> Path:
+    """XlsxWriter's temporary row files for jobs: removed on failure, and by `recover_stuck` after a kill."""
+    path = export_root() / "tmp"
+    path.mkdir(exist_ok=True, mode=0o700)
+    return path
+
+
 def partial_path(job: ExportJob) -> Path:
     return export_root() / f"job-{job.pk}.part"
 
@@ -179,6 +186,9 @@ def recover_stuck(*, all_running: bool = False, now=None) -> list[ExportJob]:
     running = ExportJob.objects.filter(state=ExportState.RUNNING)
     if not all_running:
         running = running.filter(heartbeat_at__lt=now - datetime.timedelta(seconds=settings.EXPORT_STALE_SECONDS))
+    if all_running:  # no job runs anywhere: what a killed worker left in the temporary folder goes
+        for leftover in temporary_dir().iterdir():
+            leftover.unlink(missing_ok=True)
     recovered = []
     for job in running:
         _remove(f"job-{job.pk}.part")
@@ -333,7 +343,7 @@ def _write(job: ExportJob, part: Path) -> int:
         if job.fmt == "csv":
             part.write_bytes(exports.report_csv(report))
         else:
-            exports.report_xlsx(report, str(part))
+            exports.report_xlsx(report, str(part), tmpdir=temporary_dir())
         return rows
     columns, queryset = raw.raw_export(job.kind, owner, filters)
     uses_copy = job.fmt == "csv" and connection.vendor == "postgresql"
@@ -346,7 +356,13 @@ def _write(job: ExportJob, part: Path) -> int:
         progress.total(queryset.count())
         if job.fmt == "xlsx":
             return exports.raw_xlsx(
-                columns, queryset, str(part), raw.title(job.kind), filters.describe(records=True), progress
+                columns,
+                queryset,
+                str(part),
+                raw.title(job.kind),
+                filters.describe(records=True),
+                progress,
+                tmpdir=temporary_dir(),
             )
         lines = 0
         with open(part, "wb") as file:
