@@ -353,8 +353,8 @@ def _write(job: ExportJob, part: Path) -> int:
         with connection.cursor() as cursor:
             cursor.execute("SET statement_timeout = 0")
     try:
-        progress.total(queryset.count())
         if job.fmt == "xlsx":
+            progress.total(queryset.count())
             return exports.raw_xlsx(
                 columns,
                 queryset,
@@ -366,7 +366,12 @@ def _write(job: ExportJob, part: Path) -> int:
             )
         lines = 0
         with open(part, "wb") as file:
-            for chunk in exports.raw_csv_chunks(columns, queryset, progress):
+            chunks = exports.raw_csv_chunks(columns, queryset, progress)
+            header = next(chunks)  # the file starts at once; the count runs before COPY takes the connection
+            file.write(header)
+            lines += header.count(b"\n")
+            progress.total(queryset.count())
+            for chunk in chunks:
                 file.write(chunk)
                 lines += chunk.count(b"\n")
         return max(lines - 1, 0)
