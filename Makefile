@@ -1,4 +1,4 @@
-# PESS Tracker: `make run` starts the demo, `make test` runs the whole suite.
+# PESS Tracker: `make run` starts the demo (web server + background worker), `make test` runs the whole suite.
 # Only Python 3.11+ and make are needed; everything else is installed into .venv.
 PY ?= python3
 VENV ?= .venv
@@ -27,7 +27,8 @@ run: install
 	$(BIN)/python manage.py load_reference_data
 	$(BIN)/python manage.py seed_demo --size small
 	@echo "PESS Tracker: http://$(HOST):$(PORT)/  (administración: http://$(HOST):$(PORT)/admin/)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Exportaciones en segundo plano: el proceso de tareas corre junto al servidor y se detiene con él."
+	sh scripts/run_with_worker.sh $(BIN)/python $(HOST):$(PORT)
 
 test: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)

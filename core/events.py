@@ -99,7 +99,24 @@ def record(
     return event
 
 
-def record_export(user, filters: Mapping[str, Any], rows: int, *, request=None, export: str = "") -> SecurityEvent:
-    """Record that `user` exported `rows` rows with `filters` (export: a short name of the export)."""
+def record_export(
+    user,
+    filters: Mapping[str, Any],
+    rows: int,
+    *,
+    request=None,
+    export: str = "",
+    outcome: str = "",
+    job: int | None = None,
+) -> SecurityEvent:
+    """Record that `user` exported `rows` rows with `filters` (export: a short name of the export).
+
+    Background exports (reports.jobs) also say what happened — `outcome` is "requested",
+    "completed" (with its row count), "failed", "cancelled" or "downloaded" — and which job.
+    """
     details = {"export": export, "rows": int(rows), **{f"filter:{k}": v for k, v in (filters or {}).items()}}
+    if outcome:
+        details["outcome"] = outcome
+    if job is not None:
+        details["job"] = int(job)
     return record(SecurityEventKind.EXPORT, request=request, user=user, details=details)

@@ -134,6 +134,14 @@ def may_see_personal_data(user) -> bool:
     return can(user, Action.SEE_PERSONAL_DATA)
 
 
+def may_fetch_file(user, owner_id) -> bool:
+    """A private file (an export) may be fetched by the user who asked for it and by administrators."""
+    role = role_of(user)
+    if role is None:
+        return False
+    return role == Role.ADMINISTRATOR or (owner_id is not None and user.pk == owner_id)
+
+
 def needs_admin_site(role: str) -> bool:
     """Coordinators, managers and administrators work in the Django admin."""
     return role in (Role.COORDINATOR, Role.MANAGER, Role.ADMINISTRATOR)

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     # Our apps
     # Our apps, bottom layer first (see README "Architecture"; import-linter enforces the layers).
     "core",
@@ -249,6 +251,29 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Uploads stay in memory, cut at IMPORT_MAX_BYTES + 1: never a temporary file to leave behind.
 FILE_UPLOAD_HANDLERS = ["pess_tracker.uploads.BoundedMemoryUploadHandler"]
+
+# --- Background jobs (Django's Tasks API through the django-tasks backport) ---
+# The default backend keeps the queue in the project's own database (SQLite or PostgreSQL): no
+# extra server. `python manage.py export_worker` (started by `make run`, a systemd unit in
+# production) runs the jobs. A site that outgrows one worker machine points TASKS at another
+# backend implementing the same API (e.g. a Celery or RQ backend for django-tasks) through the
+# TASKS_BACKEND environment variable: no code change (see README "Exports as background jobs").
+TASKS = {
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+    }
+}
+# Export files: private, outside static and media URLs, served only by reports' permission-checked view.
+EXPORT_ROOT = env.path("EXPORT_ROOT", default=BASE_DIR / "private" / "exports")
+EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
+# Raw-record exports up to this many rows may still stream straight to the browser (CSV/XLSX GET links).
+EXPORT_DIRECT_MAX_ROWS = env.int("EXPORT_DIRECT_MAX_ROWS", default=50_000)
+# A running export that has not reported progress for this long belongs to a dead worker.
+EXPORT_STALE_SECONDS = env.int("EXPORT_STALE_SECONDS", default=300)
+# Rows between two progress reports of an export job (each is one UPDATE of the job row).
+EXPORT_PROGRESS_ROWS = env.int("EXPORT_PROGRESS_ROWS", default=5000)
+# How many times a job left by a dead worker is started again before it is marked failed.
+EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=2)
 
 LOGGING = {
     "version": 1,

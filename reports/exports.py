@@ -3,24 +3,25 @@
 - Aggregated reports are small: they are written from the same `Report` tables the page shows.
 - Raw records stream: CSV is produced chunk by chunk from a server-side cursor
   (`.iterator(chunk_size=...)`), or on PostgreSQL by COPY of the same compiled query read
-  through a pipe; XLSX is written by openpyxl in write-only mode to a temporary file.
+  through a pipe; XLSX is written by XlsxWriter in constant-memory mode to a file.
 """
 
+import contextlib
 import csv
 import datetime
 import io
 import os
+import re
 import tempfile
 import threading
 from decimal import Decimal
 
+import xlsxwriter
+from django.conf import settings
 from django.db import connections
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from xlsxwriter.utility import xl_col_to_name
 
 from reports import builder, raw
 
@@ -95,53 +96,80 @@ def _sheet_name(title: str, used: set) -> str:
     return name
 
 
-def report_xlsx(report: builder.Report, output) -> None:
+def _workbook(output, tmpdir=None) -> xlsxwriter.Workbook:
+    """XlsxWriter in constant-memory mode (each row goes to disk when the next starts); text is
+    always text (never read as a formula, a number or a link); dates without time zones."""
+    return xlsxwriter.Workbook(
+        output,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+            "remove_timezone": True,
+            "tmpdir": str(tmpdir) if tmpdir else tempfile.gettempdir(),
+        },
+    )
+
+
+def _print_setup(sheet, columns: int, last_row: int) -> None:
+    """Landscape, as wide as one page, the header repeated on every page."""
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.print_area(0, 0, max(last_row, 1), max(columns - 1, 0))
+    sheet.repeat_rows(1)
+
+
+def report_xlsx(report: builder.Report, output, tmpdir=None) -> None:
     """One sheet per table: a title row naming the filters and the export date, a frozen header."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    bold = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="EDE7F3")
+    workbook = _workbook(output, tmpdir)
+    try:
+        _report_sheets(workbook, report)
+        workbook.close()
+    except BaseException:
+        _discard(workbook)
+        raise
+
+
+def _report_sheets(workbook, report: builder.Report) -> None:
+    title_format = workbook.add_format({"bold": True, "font_size": 12})
+    header_format = workbook.add_format({"bold": True, "bg_color": "#EDE7F3", "text_wrap": True, "valign": "top"})
+    bold = workbook.add_format({"bold": True})
+    cell_formats = {}
+    for kind, number_format in NUMBER_FORMATS.items():
+        cell_formats[(kind, False)] = workbook.add_format({"num_format": number_format})
+        cell_formats[(kind, True)] = workbook.add_format({"num_format": number_format, "bold": True})
     used: set = set()
     title_text = file_title(report.title, report.description)
     for table in report.tables:
-        sheet = workbook.create_sheet(_sheet_name(table.title, used))
-        sheet.append([neutralise(f"{table.title} — {title_text}")])
-        sheet["A1"].font = Font(bold=True, size=12)
-        sheet.append([neutralise(c.label) for c in table.columns])
-        for cell in sheet[2]:
-            cell.font = bold
-            cell.fill = header_fill
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet = workbook.add_worksheet(_sheet_name(table.title, used))
+        for index, column in enumerate(table.columns):
+            sheet.set_column(index, index, 28 if column.kind == builder.TEXT else 16)
+        sheet.freeze_panes(2, 1)  # "B3": title and header rows, first column
+        sheet.write_string(0, 0, neutralise(f"{table.title} — {title_text}"), title_format)
+        sheet.set_row(1, 45)
+        for index, column in enumerate(table.columns):
+            sheet.write_string(1, index, neutralise(str(column.label)), header_format)
+        excel_row = 2
         for row in table.rows:
-            values = []
-            for value, column in zip(row.cells, table.columns, strict=True):
-                if column.kind == builder.PCT and value is not None:
+            for index, (value, column) in enumerate(zip(row.cells, table.columns, strict=True)):
+                if value is None:
+                    continue
+                if column.kind == builder.PCT:
                     value = Decimal(value) / 100
-                values.append(neutralise(value) if isinstance(value, str) else value)
-            sheet.append(values)
-            excel_row = sheet.max_row
-            for index, column in enumerate(table.columns, start=1):
-                cell = sheet.cell(row=excel_row, column=index)
-                if column.kind in NUMBER_FORMATS:
-                    cell.number_format = NUMBER_FORMATS[column.kind]
-                if row.style:
-                    cell.font = bold
+                cell_format = cell_formats.get((column.kind, bool(row.style))) or (bold if row.style else None)
+                if isinstance(value, int | float | Decimal):
+                    sheet.write_number(excel_row, index, value, cell_format)
+                elif isinstance(value, datetime.date):
+                    sheet.write_datetime(excel_row, index, value, cell_format)
+                else:
+                    sheet.write_string(excel_row, index, neutralise(str(value)), cell_format)
+            excel_row += 1
         if table.note:
-            sheet.append([])
-            sheet.append([neutralise(table.note)])
-        sheet.freeze_panes = "B3"
-        for index, column in enumerate(table.columns, start=1):
-            width = 28 if column.kind == builder.TEXT else 16
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.row_dimensions[2].height = 45
-        # Printing: landscape, as wide as one page.
-        sheet.page_setup.orientation = "landscape"
-        sheet.page_setup.fitToWidth = 1
-        sheet.page_setup.fitToHeight = 0
-        sheet.sheet_properties.pageSetUpPr.fitToPage = True
-        sheet.print_area = f"A1:{get_column_letter(len(table.columns))}{sheet.max_row}"
-        sheet.print_title_rows = "2:2"
-    workbook.save(output)
+            excel_row += 1
+            sheet.write_string(excel_row, 0, neutralise(str(table.note)))
+            excel_row += 1
+        _print_setup(sheet, len(table.columns), excel_row - 1)
 
 
 # --- Raw records ----------------------------------------------------------------------------------
@@ -226,39 +254,126 @@ def _copy_chunks(queryset, progress=None):
         raise errors[0]
 
 
-def raw_xlsx(columns, queryset, output, sheet_title: str, description: str, progress=None) -> int:
-    """Write the records to `output` with openpyxl's write-only mode (rows go straight to disk)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_sheet_name(sheet_title, set()))
-    sheet.freeze_panes = "A3"
-    for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = 14 if column.kind != raw.TEXT else 24
-    title = WriteOnlyCell(sheet, value=neutralise(file_title(sheet_title, description)))
-    title.font = Font(bold=True, size=12)
-    sheet.append([title])
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.header)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    formatted = [(i, NUMBER_FORMATS[c.kind]) for i, c in enumerate(columns) if c.kind in (raw.DATE, raw.DEC)]
-    count = 0
-    for row in queryset.iterator(chunk_size=ITERATOR_CHUNK):
-        values = list(row)
-        for index, number_format in formatted:
-            if values[index] is not None:
-                cell = WriteOnlyCell(sheet, value=values[index])
-                cell.number_format = number_format
-                values[index] = cell
-        sheet.append(values)
-        count += 1
-        if progress and count % CSV_CHUNK_ROWS == 0:
+def raw_xlsx(columns, queryset, output, sheet_title: str, description: str, progress=None, tmpdir=None) -> int:
+    """Write the records to `output` with XlsxWriter in constant-memory mode: typed cells (numbers,
+    real dates shown dd/mm/aaaa, text), a title row, a frozen header, landscape printing.
+
+    The title and header go through XlsxWriter's API; the data rows, the bulk of the file, are
+    written by `_FastRows` straight into the worksheet's row file as XlsxWriter itself would
+    write them in constant-memory mode (same XML, escapes and styles), one string per row: the
+    per-cell API costs about ten times more. If writing fails, XlsxWriter's temporary row files
+    are removed (`_discard`)."""
+    workbook = _workbook(output, tmpdir)
+    try:
+        sheet = workbook.add_worksheet(_sheet_name(sheet_title, set()))
+        title_format = workbook.add_format({"bold": True, "font_size": 12})
+        header_format = workbook.add_format({"bold": True})
+        formats_by_kind = {kind: workbook.add_format({"num_format": f}) for kind, f in NUMBER_FORMATS.items()}
+        for index, column in enumerate(columns):
+            sheet.set_column(index, index, 14 if column.kind != raw.TEXT else 24)
+        sheet.freeze_panes(2, 0)  # "A3"
+        sheet.write_string(0, 0, neutralise(file_title(sheet_title, description)), title_format)
+        for index, column in enumerate(columns):
+            sheet.write_string(1, index, str(column.header), header_format)
+        rows = _FastRows(sheet, columns, formats_by_kind, first_row=2)
+        count = 0
+        every = settings.EXPORT_PROGRESS_ROWS
+        write = rows.write
+        for row in queryset.iterator(chunk_size=ITERATOR_CHUNK):
+            write(row)
+            count += 1
+            if progress and count % every == 0:
+                progress(count)
+        rows.finish()
+        if progress:
             progress(count)
-    if progress:
-        progress(count)
-    workbook.save(output)
+        _print_setup(sheet, len(columns), 1 + count)
+        workbook.close()
+    except BaseException:
+        _discard(workbook)
+        raise
     return count
+
+
+def _discard(workbook) -> None:
+    """Remove the temporary row files of an unfinished constant-memory workbook."""
+    for sheet in workbook.worksheets():
+        fh = getattr(sheet, "row_data_fh", None)
+        if fh is not None and not fh.closed:
+            fh.close()
+        name = getattr(sheet, "row_data_filename", None)
+        if name:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
+
+
+EXCEL_EPOCH = datetime.date(1899, 12, 30).toordinal()
+EXCEL_FIRST_TRUE_DATE = datetime.date(1900, 3, 1)  # before it, Excel's 1900 leap-year bug applies
+TEXT_NEEDS_CARE = re.compile(r"[&<>\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_|^\s|\s$")
+MAX_TEXT = 32767
+
+
+class _FastRows:
+    """Data rows written as XlsxWriter writes them in constant-memory mode (`Worksheet._write_cell`:
+    inline strings, numbers with their style index), one string per row into the worksheet's row
+    file. Relies on XlsxWriter internals (`fh`, `previous_row`, dimensions) of the pinned version;
+    tests/reports/test_exports.py opens the result with openpyxl to check types and formats."""
+
+    def __init__(self, sheet, columns, formats_by_kind, first_row: int):
+        sheet._write_single_row(first_row)  # flush the header row; data starts at `first_row`
+        self.sheet = sheet
+        self.fh = sheet.fh
+        self.row = first_row
+        self.cells = []
+        for index, column in enumerate(columns):
+            letter = xl_col_to_name(index)
+            if column.kind == raw.DATE:
+                self.cells.append(("d", letter, formats_by_kind[raw.DATE]._get_xf_index()))
+            elif column.kind in (raw.INT, raw.DEC):
+                self.cells.append(("n", letter, formats_by_kind[column.kind]._get_xf_index()))
+            else:
+                self.cells.append(("t", letter, 0))
+        self.last_col = len(columns) - 1
+
+    def write(self, values) -> None:
+        number = self.row + 1
+        parts = [f'<row r="{number}">']
+        append = parts.append
+        for (kind, letter, style), value in zip(self.cells, values, strict=True):
+            if value is None:
+                continue
+            if kind == "t":
+                append(self._text(f"{letter}{number}", value if isinstance(value, str) else str(value)))
+            elif kind == "n":
+                append(f'<c r="{letter}{number}" s="{style}"><v>{value:.16G}</v></c>')
+            else:
+                append(f'<c r="{letter}{number}" s="{style}"><v>{self._serial(value)}</v></c>')
+        append("</row>")
+        self.fh.write("".join(parts))
+        self.row += 1
+
+    def _text(self, ref: str, text: str) -> str:
+        if len(text) > MAX_TEXT // 2:
+            text = text[: MAX_TEXT // 2]
+        if TEXT_NEEDS_CARE.search(text):
+            text = self.sheet._escape_control_characters(text)
+            text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            if text[:1].isspace() or text[-1:].isspace():
+                return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+        return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+    def _serial(self, value):
+        if type(value) is datetime.date and value >= EXCEL_FIRST_TRUE_DATE:
+            return value.toordinal() - EXCEL_EPOCH
+        return f"{self.sheet._convert_date_time(value):.16G}"
+
+    def finish(self) -> None:
+        """Tell the worksheet where the data ended (its dimension and next row)."""
+        sheet = self.sheet
+        if self.row > sheet.previous_row:
+            sheet.dim_rowmax = max(sheet.dim_rowmax or 0, self.row - 1)
+            sheet.dim_colmax = max(sheet.dim_colmax or 0, self.last_col)
+        sheet.previous_row = self.row
 
 
 def temporary_file():

@@ -1,9 +1,13 @@
 """The reports page and its exports (aggregated and raw records). Every figure is scoped."""
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import render
-from django.utils import timezone
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core.events import record_export
@@ -19,15 +23,26 @@ def _filename(stem: str, extension: str) -> str:
 
 
 def _recorded(chunks, request, export: str):
-    """Stream `chunks` (CSV lines) and, when the stream ends or is cut, record the export and
-    how many lines were served (the header not counted)."""
+    """Stream `chunks` (CSV lines) and, when the stream ends or is cut, record the export, how
+    many lines were served (the header not counted) and whether it completed.
+
+    A failure mid-way is raised again inside the generator: the server then drops the connection
+    instead of ending the response cleanly, so the client sees a failed download, never a
+    silently truncated file."""
     lines = 0
+    outcome = "failed"
     try:
         for chunk in chunks:
             lines += chunk.count(b"\n")
             yield chunk
+        outcome = "completed"
+    except GeneratorExit:
+        outcome = "interrupted"  # the client went away
+        raise
     finally:
-        record_export(request.user, request.GET.dict(), max(lines - 1, 0), request=request, export=export)
+        record_export(
+            request.user, request.GET.dict(), max(lines - 1, 0), request=request, export=export, outcome=outcome
+        )
 
 
 @login_required
@@ -38,6 +53,7 @@ def report(request):
         "form": form,
         "raw_kinds": [(k, raw.title(k)) for k in raw.KINDS],
         "pseudonymous": not raw.can_see_personal_data(request.user),
+        "export_formats": ("csv", "xlsx"),
     }
     if form.is_valid():
         context["report"] = builder.build_report(form.filters(), request.user)
@@ -80,6 +96,14 @@ def export_raw(request, kind, fmt):
         return HttpResponseBadRequest("Filtros no válidos.", content_type="text/plain; charset=utf-8")
     filters = form.filters()
     columns, queryset = raw.raw_export(kind, request.user, filters)
+    limit = settings.EXPORT_DIRECT_MAX_ROWS
+    if queryset[: limit + 1].count() > limit:  # bounded: counts at most limit + 1 rows
+        messages.info(
+            request,
+            _("Más de %(n)s registros: use los botones CSV o XLSX para preparar el archivo en segundo plano.")
+            % {"n": formats.number_format(limit, force_grouping=True)},
+        )
+        return redirect(f"{reverse('reports:report')}?{request.GET.urlencode()}")
     stem = kind.replace("_", "-")
     if fmt == "csv":
         chunks = _recorded(exports.raw_csv_chunks(columns, queryset), request, f"{kind}_csv")
@@ -88,6 +112,6 @@ def export_raw(request, kind, fmt):
         return response
     output = exports.temporary_file()
     rows = exports.raw_xlsx(columns, queryset, output, raw.title(kind), filters.describe(records=True))
-    record_export(request.user, request.GET.dict(), rows, request=request, export=f"{kind}_xlsx")
+    record_export(request.user, request.GET.dict(), rows, request=request, export=f"{kind}_xlsx", outcome="completed")
     output.seek(0)
     return FileResponse(output, as_attachment=True, filename=_filename(stem, "xlsx"), content_type=XLSX_TYPE)

@@ -36,6 +36,7 @@ from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tasks_db.models import DBTaskResult
 
 from core import events
 from core.models import SecurityEvent, User
@@ -43,7 +44,9 @@ from geography.models import Department, Institution, Municipality, TerritorialO
 from indicators.models import MunicipalProgress, Target
 from mobile_windows.models import MobileWindow, ReachCount, School, WindowSession
 from municipalities.models import FollowUpAction, MunicipalPlan, PlanStageChange, TableMeeting, TechnicalAssistance
+from reports.models import ExportJob
 from reports.raw import KINDS as RAW_KINDS
+from reports.tasks import run_export
 from review.models import PeriodClosure, ReviewTransition
 from review.services import submit
 from tests import factories
@@ -258,6 +261,15 @@ MATRIX.update(
             kwargs=lambda w, office: tuple({"kind": kind, "fmt": "csv"} for kind in RAW_KINDS),
             query=REPORT_QUERY,
         ),
+        # --- export jobs (reports/download_views.py): the world's job belongs to the administrator,
+        # so everyone else gets 404; it never ran, so its file is 404 for everyone (the owner's
+        # download is tested in tests/reports/test_jobs.py) ---
+        "reports:downloads": Rule(SIGNED_IN),
+        "reports:request_export": Rule(None, method="post", data={"kind": "attendance", "fmt": "csv"}),
+        "reports:job": Rule(ADMINISTRATOR, kwargs=_pk(ExportJob)),
+        "reports:job_progress": Rule(ADMINISTRATOR, kwargs=_pk(ExportJob)),
+        "reports:job_cancel": Rule(ADMINISTRATOR, kwargs=_pk(ExportJob), method="post"),
+        "reports:download": Rule(frozenset(), kwargs=_pk(ExportJob)),
         # --- the coordinators' admin: progress, closing, targets, review queue ---
         "admin:review_review_queue": Rule(ADMIN_USERS),
         "admin:indicators_target_bulk": Rule(ADMIN_USERS),
@@ -345,6 +357,8 @@ def _build_world(users) -> SimpleNamespace:
         AccessAttempt: AccessAttempt.objects.create(username="alguien", ip_address="10.0.0.1", failures_since_start=1),
         AccessLog: AccessLog.objects.create(username="alguien", ip_address="10.0.0.1"),
         AccessFailureLog: AccessFailureLog.objects.create(username="alguien", ip_address="10.0.0.1", locked_out=False),
+        ExportJob: ExportJob.objects.create(owner=users["administrator"], kind="attendance", fmt="csv"),
+        DBTaskResult: run_export.enqueue(0).db_result,  # a queued task (django-tasks-db's read-only admin)
     }
     owner: dict[type, bool] = dict.fromkeys(obj, True)
     for model, instance in shared.items():

@@ -29,7 +29,9 @@ def test_page_shows_tables_charts_and_export_links(known, manager, client):
     assert "Comparación con el periodo anterior (2025)" in html
     assert "Avance hacia las metas de 2026" in html
     assert html.count("<svg") == 2
-    assert "/informes/exportar.xlsx?year=2026" in html and "/informes/registros/attendance.csv?year=2026" in html
+    # Exports are background jobs: forms posting the page's filters (reports.jobs).
+    assert 'action="/informes/descargas/solicitar/"' in html
+    assert '<input type="hidden" name="year" value="2026">' in html and 'name="kind" value="attendance"' in html
     # A strict Content-Security-Policy will be enforced: no inline scripts, styles or handlers.
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)
     assert not re.search(r'\sstyle="|\son[a-z]+="', html)

@@ -13,12 +13,14 @@ user's role allows it.
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
+from core.errors import DomainError
 from core.events import record_export
 from core.models import User
 from core.roles import Role
 from core.scoping import scopes_disabled
-from reports import builder, exports, raw
+from reports import builder, exports, jobs, raw
 from reports.forms import ReportFilterForm
 
 REPORTS = ("indicators", *raw.KINDS)
@@ -76,7 +78,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--report", required=True, help=f"Uno de: {', '.join(REPORTS)}.")
         parser.add_argument("--format", required=True, dest="fmt", help="csv o xlsx.")
-        parser.add_argument("--output", required=True, help="Archivo de salida.")
+        parser.add_argument("--output", help="Archivo de salida (obligatorio salvo con --background).")
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="Encolar la exportación en segundo plano (requiere --user) e indicar dónde quedará el archivo.",
+        )
         parser.add_argument(
             "--user", help="Nombre de usuario cuyo alcance se aplica (por defecto: nacional, sin datos personales)."
         )
@@ -95,9 +102,13 @@ class Command(BaseCommand):
             "--revision", help="aprobados (por defecto: solo registros aprobados) o con_pendientes (incluye enviados)."
         )
 
-    def handle(self, *args, report, fmt, output, user=None, **options):
+    def handle(self, *args, report, fmt, output=None, user=None, background=False, **options):
         # Commands see every row: they act for the whole installation, not for a user.
         with scopes_disabled():
+            if background:
+                return self._background(report, fmt, user, options)
+            if not output:
+                raise CommandError("Falta --output (o use --background).")
             if report not in REPORTS:
                 raise CommandError(f"Informe desconocido «{report}». Use uno de: {', '.join(REPORTS)}.")
             if fmt not in FORMATS:
@@ -142,6 +153,24 @@ class Command(BaseCommand):
                 self.stdout.write("")
             record_export(scope, {k: v for k, v in data.items() if v not in (None, "")}, rows, export=f"{report}_{fmt}")
             self.stdout.write(self.style.SUCCESS(f"Exportado: {output} ({rows:,} filas; {filters.describe()})."))
+
+    def _background(self, report, fmt, username, options):
+        """Queue the export as a job of `username` (its scope and personal-data rule apply when it runs)."""
+        if not username:
+            raise CommandError("Con --background indique --user: el archivo pertenece a ese usuario.")
+        user = self._user(username)
+        data = {name: options[name] for name in FILTER_OPTIONS if options.get(name) not in (None, "")}
+        try:
+            job = jobs.request_export(user=user, kind=report, filters=data, fmt=fmt, default_period="all")
+        except DomainError as error:
+            raise CommandError(str(error.message)) from None
+        path = jobs.export_root() / jobs.final_name(job)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Exportación #{job.pk} en cola ({job.description}). Cuando el proceso de tareas la termine, "
+                f"el archivo estará en {path} y en {reverse('reports:job', args=[job.pk])} para {user.username}."
+            )
+        )
 
     def _user(self, username):
         if not username:
