@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from xlsxwriter.utility import xl_col_to_name
 
 from reports import builder, raw
+from reports.sheets import sheet_name
 
 BOM = "\ufeff"
 FORMULA_STARTS = tuple(raw.FORMULA_STARTS)
@@ -87,11 +88,8 @@ def report_csv(report: builder.Report) -> bytes:
 
 
 def _sheet_name(title: str, used: set) -> str:
-    name = "".join(ch for ch in title if ch not in "[]:*?/\\")[:28].strip() or "Hoja"
-    base, n = name, 2
-    while name in used:
-        name = f"{base[:25]} {n}"
-        n += 1
+    """reports.sheets.sheet_name (≤ 31 characters, cut at a word, unique), remembering it as used."""
+    name = sheet_name(title, used)
     used.add(name)
     return name
 
