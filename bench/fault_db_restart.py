@@ -36,7 +36,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadtest import TOKEN, Session, start_gunicorn, stop_gunicorn
+from loadtest_http import TOKEN, Session, production_env, start_gunicorn, stop_gunicorn
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STAFF = "personal.sansalvador"
@@ -200,20 +200,7 @@ def main(argv=None):
         sql(url, "DELETE FROM review_periodclosure WHERE municipality_id = %s", (municipality_id,))
         print(f"setup: cluster on 127.0.0.1:{cluster.port}, migrated and seeded in {time.monotonic() - t0:.1f} s")
 
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "DEBUG": "False",
-            "SECRET_KEY": secrets.token_urlsafe(64),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
-            "REQUIRE_2FA": "False",
-            "DEMO_MODE": "False",
-            "CONN_MAX_AGE": "60",
-            "DB_STATEMENT_TIMEOUT_MS": "55000",
-            "STATIC_ROOT": str(root / "static"),
-            "LOG_LEVEL": "WARNING",
-        }
+        env = production_env(DATABASE_URL=url, DB_STATEMENT_TIMEOUT_MS="55000", STATIC_ROOT=str(root / "static"))
         port = free_port()
         with open(log_path, "w") as log:
             server = start_gunicorn(port, args.workers, env, log)

@@ -47,7 +47,6 @@ import json
 import os
 import random
 import re
-import secrets
 import shutil
 import sys
 import threading
@@ -57,7 +56,16 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import urlencode
 
-from loadtest_http import BASE_DIR, TOKEN, Result, Session, start_gunicorn, stop_gunicorn, summarize
+from loadtest_http import (
+    BASE_DIR,
+    TOKEN,
+    Result,
+    Session,
+    production_env,
+    start_gunicorn,
+    stop_gunicorn,
+    summarize,
+)
 
 USERS = {
     "staff": "personal.sansalvador",
@@ -310,19 +318,7 @@ def main(argv=None):
         parser.error(f"unknown actions in --mix: {', '.join(sorted(unknown))}")
 
     static_root = f"/tmp/pess_bench_static_{os.getpid()}"  # noqa: S108 - a throwaway collectstatic
-    env = {
-        **os.environ,
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(64),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
-        "REQUIRE_2FA": "False",
-        "DEMO_MODE": "False",
-        "CONN_MAX_AGE": "60",
-        "DB_STATEMENT_TIMEOUT_MS": os.environ.get("DB_STATEMENT_TIMEOUT_MS", "55000"),
-        "STATIC_ROOT": static_root,
-        "LOG_LEVEL": "WARNING",
-    }
+    env = production_env(STATIC_ROOT=static_root)
     # The driver itself reads the plan with the same settings module, in DEBUG mode (no manifest needed).
     os.environ["DEBUG"] = "True"
     plan = build_plan(args.report_year, args.add_workshops, args.search_terms)

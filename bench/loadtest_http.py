@@ -3,6 +3,7 @@
 import http.client
 import os
 import re
+import secrets
 import signal
 import statistics
 import subprocess
@@ -17,6 +18,23 @@ from urllib.parse import urlencode
 BASE_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "pess-demo-2026"
 TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def production_env(**overrides) -> dict:
+    """The environment of a gunicorn started with production settings on loopback (plus `overrides`)."""
+    return {
+        **os.environ,
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
+        "REQUIRE_2FA": "False",
+        "DEMO_MODE": "False",
+        "CONN_MAX_AGE": "60",
+        "DB_STATEMENT_TIMEOUT_MS": os.environ.get("DB_STATEMENT_TIMEOUT_MS", "55000"),
+        "LOG_LEVEL": "WARNING",
+        **overrides,
+    }
 
 
 # --- A virtual user: one keep-alive connection, its own cookies ---

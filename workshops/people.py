@@ -123,9 +123,9 @@ class ParticipantData:
     errors: list = field(default_factory=list)
 
 
-def build_participant(*, data: ParticipantData, workshop: Workshop, by) -> Participant:
-    """An unsaved, validated Participant (institution resolved in the workshop's municipality)."""
-    participant = Participant(
+def _participant(data: ParticipantData, workshop: Workshop, by, *, institution, now) -> Participant:
+    """An unsaved Participant from typed or imported data, registered by `by`'s office for `workshop`."""
+    return Participant(
         first_names=data.first_names.strip(),
         last_names=data.last_names.strip(),
         sex=data.sex,
@@ -136,12 +136,18 @@ def build_participant(*, data: ParticipantData, workshop: Workshop, by) -> Parti
         email=data.email.strip(),
         municipality=workshop.municipality,
         office_id=workshop.office_id,
+        institution=institution,
         consent=data.consent,
-        consent_at=timezone.now() if data.consent else None,
+        consent_at=now if data.consent else None,
         created_by=by,
+        created_at=now,
     )
-    participant.institution = resolve_institution(data.institution_name, workshop.municipality)
-    return participant
+
+
+def build_participant(*, data: ParticipantData, workshop: Workshop, by) -> Participant:
+    """An unsaved Participant (institution resolved in the workshop's municipality)."""
+    institution = resolve_institution(data.institution_name, workshop.municipality)
+    return _participant(data, workshop, by, institution=institution, now=timezone.now())
 
 
 def register_and_attend(
@@ -227,23 +233,8 @@ def import_attendance(
     institutions = resolve_institutions([d.institution_name for d in new_people], workshop.municipality)
     participants = []
     for data in new_people:
-        participant = Participant(
-            first_names=data.first_names.strip(),
-            last_names=data.last_names.strip(),
-            sex=data.sex,
-            age_group=data.age_group,
-            dui=normalize_dui(data.dui) or None,
-            position=data.position.strip(),
-            phone=data.phone.strip(),
-            email=data.email.strip(),
-            municipality=workshop.municipality,
-            office_id=workshop.office_id,
-            institution=institutions.get(normalize_name(data.institution_name)),
-            consent=data.consent,
-            consent_at=now if data.consent else None,
-            created_by=by,
-            created_at=now,
-        )
+        institution = institutions.get(normalize_name(data.institution_name))
+        participant = _participant(data, workshop, by, institution=institution, now=now)
         participant.search_name = normalize_name(f"{participant.first_names} {participant.last_names}")
         # Field rules in Python; the references were just resolved, and uniqueness is the
         # database's job here (one lookup per file instead of one query per row and field).
