@@ -6,7 +6,8 @@ on the field it names (403 when it is a refusal of the permissions module, 409 f
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import status
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -34,6 +35,8 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         messages = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response({**messages, "code": "invalid"}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, exceptions.ParseError):
+        exc = exceptions.ParseError(_("El cuerpo de la solicitud no es JSON válido."))
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict):
         codes = exc.get_codes() if hasattr(exc, "get_codes") else None

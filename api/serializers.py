@@ -72,6 +72,30 @@ class WorkshopSerializer(serializers.ModelSerializer):
         ]
 
 
+class WorkshopCreateSerializer(serializers.ModelSerializer):
+    municipality = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    thematic_table = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False, allow_null=True)
+    not_duplicate = serializers.BooleanField(required=False, default=False)
+    client_uuid = serializers.UUIDField(required=False)
+
+    class Meta:
+        model = Workshop
+        fields = [
+            "title",
+            "topic",
+            "audience",
+            "municipality",
+            "thematic_table",
+            "start_date",
+            "end_date",
+            "hours",
+            "venue",
+            "facilitators",
+            "not_duplicate",
+            "client_uuid",
+        ]
+
+
 class AttendanceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attendance

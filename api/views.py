@@ -101,10 +101,11 @@ RECORD_FILTERS = [
 ]
 
 
-class WorkshopViewSet(ReadViewSet):
-    """Talleres: los filtros de la página «Mis talleres»."""
+class WorkshopViewSet(mixins.CreateModelMixin, ReadViewSet):
+    """Talleres: los filtros de la página «Mis talleres». Crear es idempotente con `client_uuid`."""
 
     serializer_class = s.WorkshopSerializer
+    permission_classes = [*ReadViewSet.permission_classes, CanWrite]
     filters = [
         *RECORD_FILTERS,
         Filter("status", "status", "str", _("Estado"), [c for c, _l in WorkshopStatus.choices]),
@@ -118,6 +119,34 @@ class WorkshopViewSet(ReadViewSet):
         return Workshop.objects.with_attendance_totals()
 
     list = listing(filters)(ReadViewSet.list)
+
+    @extend_schema(
+        request=s.WorkshopCreateSerializer,
+        responses={
+            201: s.WorkshopSerializer,
+            409: OpenApiResponse(description=str(_("Su oficina ya tiene un taller igual ese día."))),
+            **ERRORS,
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        return idempotent(request, "workshop", lambda: self._create(request))
+
+    def _create(self, request):
+        data = _valid(s.WorkshopCreateSerializer, request)
+        data.pop("client_uuid", None)
+        not_duplicate = data.pop("not_duplicate")
+        data["municipality"] = _get(Municipality, data["municipality"], "municipality", _("Municipio no encontrado."))
+        if data.get("thematic_table"):
+            table = _get(ThematicTable, data["thematic_table"], "thematic_table", _("Mesa temática no encontrada."))
+            data["thematic_table"] = table
+        workshop = Workshop(**data)
+        try:
+            workshop_services.save_workshop(workshop=workshop, by=request.user, not_duplicate=not_duplicate)
+        except DomainError as exc:
+            candidates = [w.pk for w in exc.candidates]
+            return domain_error_response(exc, {"candidates": candidates})
+        workshop = Workshop.objects.with_attendance_totals().get(pk=workshop.pk)
+        return Response(s.WorkshopSerializer(workshop).data, status=status.HTTP_201_CREATED)
 
 
 class AttendanceViewSet(ScopedAPIMixin, FilteredMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -294,6 +294,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "SexEnum": "indicators.disaggregation.Sex",
+        "WorkshopTopicEnum": "workshops.models.WorkshopTopic",
+        "AssistanceTopicEnum": "municipalities.models.AssistanceTopic",
         "AgeGroupEnum": "indicators.disaggregation.AgeGroup",
         "GridSexEnum": "api.serializers.GRID_SEX_CHOICES",
         "GridAgeGroupEnum": "api.serializers.GRID_AGE_CHOICES",
