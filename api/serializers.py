@@ -76,7 +76,7 @@ class WorkshopCreateSerializer(serializers.ModelSerializer):
     municipality = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     thematic_table = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False, allow_null=True)
     not_duplicate = serializers.BooleanField(required=False, default=False)
-    client_uuid = serializers.UUIDField(required=False)
+    client_uuid = serializers.UUIDField(required=False, allow_null=True)
 
     class Meta:
         model = Workshop
@@ -111,13 +111,15 @@ class AttendanceCreateSerializer(serializers.Serializer):
         max_length=12,
         help_text=_("DUI exacto: necesario para añadir a una persona registrada por otra oficina."),
     )
-    client_uuid = serializers.UUIDField(required=False, help_text=_("UUID generado por el cliente (idempotencia)."))
+    client_uuid = serializers.UUIDField(
+        required=False, allow_null=True, help_text=_("UUID generado por el cliente (idempotencia).")
+    )
 
 
 def participant_code(pk: int) -> str:
     """The pseudonymous participant code (the same as in the raw-record exports, reports.raw)."""
     salt = hashlib.sha256(f"pess-reports-pseudonym:{settings.SECRET_KEY}".encode()).hexdigest()[:32]
-    return hashlib.md5(f"{salt}{pk}".encode(), usedforsecurity=False).hexdigest()[:12]
+    return "P-" + hashlib.md5(f"{salt}{pk}".encode(), usedforsecurity=False).hexdigest()[:12]
 
 
 PERSONAL_FIELDS = ("first_names", "last_names", "dui", "birth_year", "position", "phone", "email", "institution")
@@ -198,7 +200,7 @@ class ParticipantCreateSerializer(serializers.Serializer):
     not_duplicate = serializers.BooleanField(
         required=False, default=False, help_text=_("Confirma que no es ninguna de las personas sugeridas.")
     )
-    client_uuid = serializers.UUIDField(required=False)
+    client_uuid = serializers.UUIDField(required=False, allow_null=True)
 
 
 class ParticipantCreatedSerializer(serializers.Serializer):
@@ -278,7 +280,7 @@ class WindowSessionCreateSerializer(serializers.Serializer):
     materials_handed_out = serializers.IntegerField(required=False, default=0, min_value=0, max_value=2**31 - 1)
     referrals = serializers.IntegerField(required=False, default=0, min_value=0, max_value=2**31 - 1)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    client_uuid = serializers.UUIDField(required=False)
+    client_uuid = serializers.UUIDField(required=False, allow_null=True)
 
 
 class MeetingSerializer(serializers.ModelSerializer):

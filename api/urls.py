@@ -19,14 +19,15 @@ router.register("meetings", views.MeetingViewSet, basename="meeting")
 router.register("assistance", views.AssistanceViewSet, basename="assistance")
 router.register("plans", views.PlanViewSet, basename="plan")
 
+app_name = "api"
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
-        name="api-docs",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/swagger_ui.html"),
+        name="docs",
     ),
-    path("figures/", views.FiguresView.as_view(), name="api-figures"),
-    path("review/<str:kind>/<int:pk>/<str:verb>/", views.ReviewActionView.as_view(), name="api-review"),
+    path("figures/", views.FiguresView.as_view(), name="figures"),
+    path("review/<str:kind>/<int:pk>/<str:verb>/", views.ReviewActionView.as_view(), name="review"),
     *router.urls,
 ]
