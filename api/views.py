@@ -397,7 +397,9 @@ class ReviewActionView(ScopedAPIMixin, APIView):
         ],
     )
     def post(self, request, kind, pk, verb):
-        model = REVIEWABLE[kind]
+        model = REVIEWABLE.get(kind)
+        if model is None or verb not in ("submit", "approve", "return"):
+            raise exceptions.NotFound(_("Acción de revisión desconocida."))
         record = _get(model, pk, None, _("Registro no encontrado."))
         data = _valid(s.ReviewActionSerializer, request)
         comment = data.get("comment", "")
