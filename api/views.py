@@ -14,6 +14,7 @@ from api import serializers as s
 from api.base import CanWrite, Filter, FilteredMixin, Pagination, ScopedAPIMixin, idempotent, updated_since
 from api.errors import domain_error_response
 from core.errors import DomainError
+from core.permissions import Action, require
 from core.scoping import scopes_disabled
 from core.validators import normalize_dui
 from geography.models import Department, Institution, Municipality, TerritorialOffice, ThematicTable
@@ -404,6 +405,7 @@ class ReviewActionView(ScopedAPIMixin, APIView):
         data = _valid(s.ReviewActionSerializer, request)
         comment = data.get("comment", "")
         if verb == "submit":
+            require(request.user, Action.SUBMIT, record)  # also when it is already submitted (a no-op)
             review.submit(record=record, by=request.user)
         elif verb == "approve":
             review.approve(record=record, by=request.user, comment=comment)

@@ -301,3 +301,35 @@ def test_list_endpoints_have_constant_query_counts(api, role, request):
     small = _counts(client)
     _add_rows(office, 12)
     assert _counts(client) == small
+
+
+# --- Throttling ---
+
+
+def test_throttling_per_token_and_per_user(api, staff_a, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"token": "3/minute", "user": "6/minute"},
+    }
+    first, second = api(staff_a), api(staff_a)  # two tokens of the same user
+    assert [first.get("/api/v1/departments/").status_code for _ in range(4)] == [200, 200, 200, 429]
+    # The other token has its own budget, until the user's budget (6 requests, refused ones included) runs out.
+    assert [second.get("/api/v1/departments/").status_code for _ in range(3)] == [200, 200, 429]
+    assert "Solicitud fue regulada" in second.get("/api/v1/departments/").json()["detail"]
+    cache.clear()
+
+
+def test_a_manager_cannot_submit_even_a_submitted_record(api, staff_a, manager, two_offices):
+    submit(record=two_offices["a"], by=staff_a)
+    response = api(manager).post(f"/api/v1/review/workshops/{two_offices['a'].pk}/submit/", {}, format="json")
+    assert response.status_code == 403
+
+
+def test_token_errors_in_english(staff_a):
+    from rest_framework.test import APIClient
+
+    response = APIClient().get("/api/v1/workshops/", HTTP_AUTHORIZATION="Bearer pess_x_y", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.json()["detail"] == "The token is not valid, has expired or was revoked."

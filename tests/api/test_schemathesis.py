@@ -1,8 +1,8 @@
 """Schemathesis, a client we did not write, against a live server with seeded data: every operation
 of the OpenAPI schema, as territorial staff, a departmental coordinator and the national manager.
 Checks: no server error, every response valid against the schema, no record of another office or
-department (tests/api/schemathesis_checks.py). Bounded (SCHEMATHESIS_MAX_EXAMPLES, default 6) so it
-takes a few minutes on two cores."""
+department (tests/api/schemathesis_checks.py). Bounded (SCHEMATHESIS_MAX_EXAMPLES, default 6;
+SCHEMATHESIS_PHASES, default examples,coverage,fuzzing) so it takes a few minutes on two cores."""
 
 import os
 import subprocess
@@ -67,7 +67,7 @@ def test_schemathesis_finds_no_server_error_no_schema_violation_no_cross_office_
                 "--checks",
                 "not_a_server_error,response_schema_conformance,no_cross_office_read",
                 "--phases",
-                "examples,fuzzing",
+                os.environ.get("SCHEMATHESIS_PHASES", "examples,coverage,fuzzing"),
                 "--max-examples",
                 os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "6"),
                 "--workers",
