@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Usuarios y seguridad")
 
     def ready(self):
-        from core import signals  # noqa: F401 - connects the security-event receivers
+        from core import checks, signals  # noqa: F401 - registers the production check, connects receivers

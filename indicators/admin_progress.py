@@ -26,7 +26,13 @@ from geography.models import Department, Municipality, TerritorialOffice
 from indicators import periods, registry
 from indicators.admin_month import month_urls, visible_municipality
 from indicators.charts import monthly_chart
-from indicators.figures import IndicatorKey, annotate_municipalities, annotate_targets, annotate_values
+from indicators.figures import (
+    IndicatorKey,
+    annotate_municipalities,
+    annotate_targets,
+    annotate_values,
+    figures_and_pending,
+)
 from indicators.figures import figures as indicator_figures
 from indicators.progress import (
     MONTHS,
@@ -38,6 +44,7 @@ from indicators.progress import (
     records_url,
     target_share,
 )
+from indicators.registry import Review
 from review.models import PeriodClosure
 
 # --- The period of the page (GET parameters periodo, desde, hasta) ---
@@ -100,6 +107,30 @@ class PeriodFilter(admin.ListFilter):
             }
 
 
+class ReviewFilter(admin.SimpleListFilter):
+    """Solo aprobados (official figures, the default) or including what is pending review."""
+
+    title = gettext_lazy("registros contados")
+    parameter_name = "revision"
+
+    def lookups(self, request, model_admin):
+        return [(Review.WITH_PENDING.value, Review.WITH_PENDING.label)]
+
+    def choices(self, changelist):
+        current = self.value() or Review.OFFICIAL.value
+        for value, label in Review.page_choices():
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string(
+                    {"revision": value} if value != Review.OFFICIAL else {}, ["revision"]
+                ),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        return queryset  # the option is applied by the admin's get_queryset (figures, not rows)
+
+
 class _VisibleChoiceFilter(admin.SimpleListFilter):
     """Choices among the `choices_model` rows the user may see; a choice narrows by `lookup`."""
 
@@ -154,8 +185,12 @@ def _figure_column(key):
         if target is not None:
             cell = format_html('{}<span class="pess-target"> / {}</span>', value, target.normalize())
         if women_men:
-            women, men = (getattr(obj, part) for part in women_men)
-            cell = format_html('{}<br><span class="pess-split">{} M · {} H</span>', cell, women, men)
+            women, men, unknown = (getattr(obj, part) for part in women_men)
+            cell = format_html('{}<br><span class="pess-split">{} M · {} H · {} NR</span>', cell, women, men, unknown)
+        pending = getattr(obj, f"pending_{key}", 0)
+        if pending:
+            note = _("pendientes de revisión")
+            cell = format_html('{}<br><span class="pess-pending" title="{}">+{}</span>', cell, note, pending)
         return cell
 
     column.short_description = registry.indicator(key).short_label
@@ -170,7 +205,7 @@ class MunicipalProgressAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     summary_columns = ("name", "progress_bar", "closed_months", "pess_phase", "office_name")
     figure_columns = tuple(f"col_{key}" for key in TARGET_KEYS)
     list_display = (*summary_columns, *figure_columns)
-    list_filter = (PeriodFilter, DepartmentFilter, "pess_phase", OfficeFilter, BelowTargetFilter)
+    list_filter = (PeriodFilter, ReviewFilter, DepartmentFilter, "pess_phase", OfficeFilter, BelowTargetFilter)
     list_per_page = 100
     search_fields = ("name", "code")
     ordering = ("department__code", "name")
@@ -208,9 +243,18 @@ class MunicipalProgressAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
         values = getattr(request, "_pess_progress_values", None)
         if values is None:
             visible = Municipality.objects.visible_to(request.user).pess().values("pk")
-            values = indicator_figures(PROGRESS_KEYS, visible, period.start, period.end, by="municipality")
+            values = figures_and_pending(
+                PROGRESS_KEYS,
+                visible,
+                period.start,
+                period.end,
+                by="municipality",
+                review=Review.from_params(request.GET),
+            )
             request._pess_progress_values = values
-        qs = annotate_values(qs, values, keys=PROGRESS_KEYS)
+        official, pending = values
+        qs = annotate_values(qs, official, keys=PROGRESS_KEYS)
+        qs = annotate_values(qs, pending, keys=PROGRESS_KEYS, prefix="pending_")
         return annotate_targets(qs, period.start.year, keys=PROGRESS_KEYS)
 
     def changelist_view(self, request, extra_context=None):

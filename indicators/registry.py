@@ -19,14 +19,45 @@ class IndicatorKey(models.TextChoices):
     PARTICIPANTS = "participants", _("Participantes únicos")
     PARTICIPANTS_WOMEN = "participants_women", _("Participantes únicas: mujeres")
     PARTICIPANTS_MEN = "participants_men", _("Participantes únicos: hombres")
+    PARTICIPANTS_SEX_UNKNOWN = "participants_sex_unknown", _("Participantes únicos: sexo no registrado")
     WINDOW_SESSIONS = "window_sessions", _("Jornadas de ventanilla móvil")
     PEOPLE_REACHED = "people_reached", _("Personas alcanzadas")
     PEOPLE_REACHED_WOMEN = "people_reached_women", _("Personas alcanzadas: mujeres")
     PEOPLE_REACHED_MEN = "people_reached_men", _("Personas alcanzadas: hombres")
+    PEOPLE_REACHED_SEX_UNKNOWN = "people_reached_sex_unknown", _("Personas alcanzadas: sexo no registrado")
     SCHOOLS_COVERED = "schools_covered", _("Centros escolares cubiertos")
     ASSISTANCE_ACTIONS = "assistance_actions", _("Acciones de asistencia técnica")
     INSTITUTIONS_ASSISTED = "institutions_assisted", _("Instituciones asistidas")
     TABLE_MEETINGS = "table_meetings", _("Reuniones de mesas temáticas")
+
+
+class Review(models.TextChoices):
+    """Which records a figure counts. Official figures count approved records only; what is
+    still pending review (submitted) is shown beside them, never inside. Drafts and returned
+    records count nowhere."""
+
+    OFFICIAL = "aprobados", _("Solo aprobados")
+    WITH_PENDING = "con_pendientes", _("Incluir pendientes de revisión")
+    PENDING = "pendientes", _("Solo pendientes de revisión")
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        return {
+            Review.OFFICIAL: ("approved",),
+            Review.WITH_PENDING: ("approved", "submitted"),
+            Review.PENDING: ("submitted",),
+        }[self]
+
+    @classmethod
+    def page_choices(cls) -> list[tuple[str, str]]:
+        """The two options a page offers (pending alone is shown beside each figure instead)."""
+        return [(cls.OFFICIAL.value, cls.OFFICIAL.label), (cls.WITH_PENDING.value, cls.WITH_PENDING.label)]
+
+    @classmethod
+    def from_params(cls, params, name: str = "revision") -> "Review":
+        """The option chosen on a page (GET parameter `revision`); official unless asked otherwise."""
+        value = params.get(name, "") if params is not None else ""
+        return cls(value) if value in (cls.OFFICIAL, cls.WITH_PENDING) else cls.OFFICIAL
 
 
 class Unit(models.TextChoices):
@@ -50,6 +81,7 @@ class Source:
     filters: tuple = ()
     sex_path: str | None = None
     age_path: str | None = None
+    review_path: str = "review_state"  # path to the review state of the record that is reviewed
 
     @property
     def distinct(self) -> bool:
@@ -117,10 +149,12 @@ INDICATORS: dict[str, Indicator] = {
         Indicator(K.PARTICIPANTS, _("Participantes"), WORKSHOPS, has_target=True, disaggregated=True),
         Indicator(K.PARTICIPANTS_WOMEN, _("Part. mujeres"), WORKSHOPS, part_of=K.PARTICIPANTS, summary=False),
         Indicator(K.PARTICIPANTS_MEN, _("Part. hombres"), WORKSHOPS, part_of=K.PARTICIPANTS, summary=False),
+        Indicator(K.PARTICIPANTS_SEX_UNKNOWN, _("Part. sin sexo"), WORKSHOPS, part_of=K.PARTICIPANTS, summary=False),
         Indicator(K.WINDOW_SESSIONS, _("Jornadas"), WINDOWS, has_target=True, headline=True),
         Indicator(K.PEOPLE_REACHED, _("Alcanzadas"), WINDOWS, has_target=True, headline=True, disaggregated=True),
         Indicator(K.PEOPLE_REACHED_WOMEN, _("Alc. mujeres"), WINDOWS, part_of=K.PEOPLE_REACHED, summary=False),
         Indicator(K.PEOPLE_REACHED_MEN, _("Alc. hombres"), WINDOWS, part_of=K.PEOPLE_REACHED, summary=False),
+        Indicator(K.PEOPLE_REACHED_SEX_UNKNOWN, _("Alc. sin sexo"), WINDOWS, part_of=K.PEOPLE_REACHED, summary=False),
         Indicator(K.SCHOOLS_COVERED, _("Centros escolares"), WINDOWS),
         Indicator(K.ASSISTANCE_ACTIONS, _("Asist. técnicas"), ASSISTANCE, has_target=True, headline=True),
         Indicator(K.INSTITUTIONS_ASSISTED, _("Instituciones"), ASSISTANCE),
@@ -147,7 +181,8 @@ def keys(attribute: str | None = None, **equal) -> list[str]:
 
 
 def parts(key: str) -> list[str]:
-    """The women's and men's parts of a total (in that order), or [] when it has none."""
+    """The women's, men's and sex-not-recorded parts of a total (in that order; they add up to it),
+    or [] when it has none."""
     return keys(part_of=key)
 
 

@@ -8,8 +8,10 @@ from mobile_windows.models import ReachCount, WindowSession
 
 def register_sources() -> None:
     cells = (ReachCount, "session__window__municipality", "session__date", "sum:count")
+    reviewed = {"review_path": "session__review_state"}  # counts are reviewed with their session
     register(K.WINDOW_SESSIONS, Source(WindowSession, "window__municipality", "date", "count"))
-    register(K.PEOPLE_REACHED, Source(*cells, sex_path="sex", age_path="age_group"))
-    register(K.PEOPLE_REACHED_WOMEN, Source(*cells, (("sex", Sex.FEMALE),)))
-    register(K.PEOPLE_REACHED_MEN, Source(*cells, (("sex", Sex.MALE),)))
+    register(K.PEOPLE_REACHED, Source(*cells, sex_path="sex", age_path="age_group", **reviewed))
+    register(K.PEOPLE_REACHED_WOMEN, Source(*cells, (("sex", Sex.FEMALE),), **reviewed))
+    register(K.PEOPLE_REACHED_MEN, Source(*cells, (("sex", Sex.MALE),), **reviewed))
+    register(K.PEOPLE_REACHED_SEX_UNKNOWN, Source(*cells, (("sex", Sex.UNKNOWN),), **reviewed))
     register(K.SCHOOLS_COVERED, Source(WindowSession, "window__municipality", "date", "distinct:window__school"))

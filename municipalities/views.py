@@ -9,6 +9,7 @@ from geography.models import Municipality, TerritorialOffice
 from indicators import figures as indicators
 from indicators import periods, registry
 from indicators.figures import IndicatorKey
+from indicators.registry import Review
 from mobile_windows.models import MobileWindow, WindowSession
 from municipalities.models import (
     MunicipalPlan,
@@ -70,10 +71,13 @@ def municipality_list(request):
 def municipality_detail(request, pk):
     user = request.user
     period = periods.this_year()
+    review = Review.from_params(request.GET)
     base = Municipality.objects.visible_to(user).select_related("department").annotate(office_name=_office_name())
     municipality = get_object_or_404(
         indicators.annotate_targets(
-            indicators.annotate_municipalities(base, period.start, period.end, keys=MUNICIPALITY_KEYS),
+            indicators.annotate_municipalities(
+                base, period.start, period.end, keys=MUNICIPALITY_KEYS, review=review, pending=True
+            ),
             period.start.year,
             keys=MUNICIPALITY_KEYS,
         ),
@@ -83,7 +87,8 @@ def municipality_detail(request, pk):
     for key in MUNICIPALITY_KEYS:
         value = getattr(municipality, key)
         target = getattr(municipality, f"target_{key}")
-        figures.append((IndicatorKey(key).label, value, target, indicators.progress(value, target)))
+        pending = getattr(municipality, f"pending_{key}")
+        figures.append((IndicatorKey(key).label, value, target, indicators.progress(value, target), pending))
     plan = MunicipalPlan.objects.visible_to(user).filter(municipality=municipality).first()
     workshops = list(
         Workshop.objects.visible_to(user).filter(municipality=municipality).order_by("-start_date", "-pk")[:RECENT]
@@ -126,6 +131,8 @@ def municipality_detail(request, pk):
         request,
         "municipalities/municipality_detail.html",
         {
+            "review": review,
+            "review_choices": Review.page_choices(),
             "municipality": municipality,
             "period": period,
             "figures": figures,

@@ -1,7 +1,9 @@
 """Settings for PESS Tracker, read from the environment (django-environ).
 
 Fail safe: with nothing set, DEBUG is False and the production checks apply, so the app
-refuses to start without a strong SECRET_KEY and an explicit ALLOWED_HOSTS. Development is
+refuses to start (WSGI/ASGI and every management command, through core.checks) without a strong
+SECRET_KEY and an explicit ALLOWED_HOSTS. Reading these settings never fails by itself: the list
+of what is missing is PRODUCTION_PROBLEMS. Development is
 asked for explicitly with DEBUG=True (`make run` and the test suite set it; `.env.example` has
 it); it then needs nothing installed (SQLite in the project folder).
 """
@@ -10,7 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -23,8 +24,9 @@ DEV_SECRET_KEY = "dev-insecure-pess-tracker-key-change-me"  # noqa: S105 - devel
 # Off unless asked for: a server started with a missing or unread environment runs as production.
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+PRODUCTION_PROBLEMS = []  # what production lacks; core.checks refuses to start while it is not empty
 if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50):
-    raise ImproperlyConfigured(
+    PRODUCTION_PROBLEMS.append(
         "SECRET_KEY must be set to a strong, unique value (50+ characters) when DEBUG is off "
         "(DEBUG is off unless set: use DEBUG=True for development)."
     )
@@ -33,7 +35,7 @@ if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50):
 _hosts = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"] if DEBUG else [])
 ALLOWED_HOSTS = [host.strip() for host in _hosts if host.strip()]
 if not DEBUG and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured(
+    PRODUCTION_PROBLEMS.append(
         "ALLOWED_HOSTS must be set to the host names this site answers to (comma-separated, "
         "e.g. pess.isdemu.gob.sv) when DEBUG is off."
     )

@@ -5,16 +5,23 @@ from django.views.decorators.http import require_GET
 
 from geography.models import Municipality
 from indicators import figures as indicators
-from indicators import periods
+from indicators import periods, registry
 
 
 @login_required
 def home(request):
-    """A minimal dashboard: this year's indicators over the PESS municipalities the user may see."""
+    """This year's official figures over the PESS municipalities the user may see, with what is
+    still pending review beside each (never inside)."""
     period = periods.this_year()
     municipalities = Municipality.objects.visible_to(request.user).pess()
-    totals = indicators.totals(municipalities, period.start, period.end)
-    rows = [(label, totals[key]) for key, label in indicators.IndicatorKey.choices]
+    keys = indicators.IndicatorKey.values
+    official, pending = indicators.figures_and_pending(
+        keys, municipalities, period.start, period.end, user=request.user
+    )
+    rows = [
+        {"label": label, "value": official[key], "pending": pending[key], "part": registry.indicator(key).part_of}
+        for key, label in indicators.IndicatorKey.choices
+    ]
     return render(
         request,
         "pess_tracker/home.html",

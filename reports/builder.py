@@ -18,6 +18,7 @@ from indicators import figures as indicators
 from indicators import periods, registry
 from indicators.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup
 from indicators.figures import IndicatorKey as K
+from indicators.registry import Review
 from municipalities.models import MunicipalPlan, PlanStage
 from reports import charts
 from reports.forms import LEVEL_COLUMN, LINE_INDICATORS, LINES, ReportFilters
@@ -83,7 +84,7 @@ def _grouped_rows(filters: ReportFilters, municipality_list, offices) -> list[tu
     return [(o.pk, o.name, None) for o in offices if o.department_id in departments]
 
 
-def _line_table(line, keys, filters, groups, data, subtotals, total) -> Table:
+def _line_table(line, keys, filters, groups, data, subtotals, total, pending) -> Table:
     columns = [Column(str(LEVEL_COLUMN[filters.level]), TEXT)]
     if filters.level == "municipality":
         columns.insert(0, Column(_("Departamento"), TEXT))
@@ -106,6 +107,16 @@ def _line_table(line, keys, filters, groups, data, subtotals, total) -> Table:
     if filters.level == "municipality":
         total_cells.insert(0, "")
     rows.append(Row(total_cells, "total"))
+    if any(pending.get(k) for k in keys):
+        label = (
+            _("De ellos, pendientes de revisión")
+            if filters.review == Review.WITH_PENDING
+            else _("Pendientes de revisión (no incluidos)")
+        )
+        pending_cells = [label] + [pending[k] for k in keys]
+        if filters.level == "municipality":
+            pending_cells.insert(0, "")
+        rows.append(Row(pending_cells, "pending"))
     title = _("%(line)s por %(level)s") % {
         "line": dict(LINES)[line],
         "level": str(LEVEL_COLUMN[filters.level]).lower(),
@@ -246,28 +257,33 @@ def build_report(filters: ReportFilters, user) -> Report:
     keys = filters.keys
     tables: list[Table] = []
 
-    data = indicators.figures(keys, municipalities, start, end, by=filters.level, user=user) if keys else {}
-    total = indicators.figures(keys, municipalities, start, end, user=user) if keys else {}
+    review = filters.review
+    data = (
+        indicators.figures(keys, municipalities, start, end, by=filters.level, user=user, review=review) if keys else {}
+    )
+    total, pending = (
+        indicators.figures_and_pending(keys, municipalities, start, end, user=user, review=review) if keys else ({}, {})
+    )
     subtotals = {}
     if filters.level == "municipality" and keys:
-        subtotals = indicators.figures(keys, municipalities, start, end, by="department", user=user)
+        subtotals = indicators.figures(keys, municipalities, start, end, by="department", user=user, review=review)
 
     for line in filters.lines:
         line_keys = [k for k in keys if k in LINE_INDICATORS[line]]
         if line == "plans":
             tables.append(_plans_table(filters, groups, user, municipalities))
             continue
-        tables.append(_line_table(line, line_keys, filters, groups, data, subtotals, total))
+        tables.append(_line_table(line, line_keys, filters, groups, data, subtotals, total, pending))
         if line == "workshops":
-            grid = indicators.grid(K.PARTICIPANTS, municipalities, start, end, user=user)
+            grid = indicators.grid(K.PARTICIPANTS, municipalities, start, end, user=user, review=review)
             tables.append(_grid_table(K.PARTICIPANTS, _("Participantes únicos por sexo y grupo de edad"), grid))
         if line == "windows":
-            grid = indicators.grid(K.PEOPLE_REACHED, municipalities, start, end, user=user)
+            grid = indicators.grid(K.PEOPLE_REACHED, municipalities, start, end, user=user, review=review)
             tables.append(_grid_table(K.PEOPLE_REACHED, _("Personas alcanzadas por sexo y grupo de edad"), grid))
 
     if filters.period is not None and keys:
         previous = filters.period.previous()
-        before = indicators.figures(keys, municipalities, previous.start, previous.end, user=user)
+        before = indicators.figures(keys, municipalities, previous.start, previous.end, user=user, review=review)
         tables.append(_comparison_table(keys, filters.period, previous, total, before))
 
     if filters.period is not None and filters.period.kind == "year" and keys:
@@ -286,7 +302,7 @@ def build_report(filters: ReportFilters, user) -> Report:
 def _charts(filters: ReportFilters, municipalities, municipality_list, user) -> list:
     key = filters.chart
     first, last = chart_months(filters)
-    series = indicators.figures([key], municipalities, first, last, by="month", user=user)
+    series = indicators.figures([key], municipalities, first, last, by="month", user=user, review=filters.review)
     months = []
     day = first
     while day <= last:
@@ -299,7 +315,9 @@ def _charts(filters: ReportFilters, municipalities, municipality_list, user) -> 
     points = [(m.strftime("%m/%y"), by_month.get(m, 0)) for m in months]
     label = _label(key)
     period_text = filters.period.label if filters.period else _("todo el periodo")
-    ranking = indicators.figures([key], municipalities, filters.start, filters.end, by="municipality", user=user)
+    ranking = indicators.figures(
+        [key], municipalities, filters.start, filters.end, by="municipality", user=user, review=filters.review
+    )
     names = {m.pk: m.name for m in municipality_list}
     ranked = sorted(
         ((names[pk], values[key]) for pk, values in ranking.items() if pk in names and values[key]),

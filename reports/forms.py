@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from geography.models import Department, Municipality, PessPhase, TerritorialOffice
 from indicators import periods, registry
 from indicators.figures import IndicatorKey as K
+from indicators.registry import Review
 
 LEVELS = [
     ("department", _("Nacional, por departamento")),
@@ -59,6 +60,7 @@ class ReportFilters:
     period: periods.Period | None = None  # None: all periods
     line: str = "all"
     chart: str = K.PARTICIPANTS
+    review: str = Review.OFFICIAL  # official figures count approved records only
 
     @property
     def lines(self) -> list[str]:
@@ -102,6 +104,7 @@ class ReportFilters:
         parts.append(str(_("Periodo: %(p)s") % {"p": self.period.label}) if self.period else str(_("Periodo: todo")))
         if not records:
             parts.append(str(_("Línea: %(l)s") % {"l": dict(LINES)[self.line]}))
+            parts.append(str(Review(self.review).label))
         return " · ".join(parts)
 
 
@@ -140,6 +143,7 @@ class ReportFilterForm(forms.Form):
     chart = forms.ChoiceField(
         label=_("Indicador de los gráficos"), choices=[("", _("Según la línea")), *K.choices], required=False
     )
+    revision = forms.ChoiceField(label=_("Registros contados"), choices=Review.page_choices(), required=False)
 
     def __init__(self, data=None, *, user, default_period="year", **kwargs):
         super().__init__(data if data is not None else {}, **kwargs)
@@ -172,4 +176,5 @@ class ReportFilterForm(forms.Form):
             period=data["period_obj"],
             line=line,
             chart=data.get("chart") or LINE_CHART[line],
+            review=data.get("revision") or Review.OFFICIAL,
         )

@@ -155,3 +155,15 @@ def sheet_xlsx(rows, header=("Nombres", "Apellidos", "Sexo", "Grupo de edad", "I
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def approve_all() -> None:
+    """Arrange step for figure tests: every reviewable record so far becomes approved (official).
+
+    The path from draft to approved is tested through the review services themselves
+    (tests/indicators/test_review_rule.py); figure tests only need official records.
+    """
+    from review.models import ReviewState, reviewable_models
+
+    for model in reviewable_models():
+        model._base_manager.update(review_state=ReviewState.APPROVED)

@@ -10,6 +10,7 @@ def register_sources() -> None:
     held = (("workshop__status", WorkshopStatus.HELD),)
     at = ("workshop__municipality", "workshop__start_date")
     people = {"sex_path": "participant__sex", "age_path": "participant__age_group"}
+    reviewed = {"review_path": "workshop__review_state"}  # attendance is reviewed with its workshop
     register(
         K.WORKSHOPS_HELD, Source(Workshop, "municipality", "start_date", "count", (("status", WorkshopStatus.HELD),))
     )
@@ -17,13 +18,17 @@ def register_sources() -> None:
         K.TRAINING_HOURS,
         Source(Workshop, "municipality", "start_date", "sum:hours", (("status", WorkshopStatus.HELD),)),
     )
-    register(K.ATTENDANCES, Source(Attendance, *at, "count", held))
-    register(K.PARTICIPANTS, Source(Attendance, *at, "distinct:participant", held, **people))
+    register(K.ATTENDANCES, Source(Attendance, *at, "count", held, **reviewed))
+    register(K.PARTICIPANTS, Source(Attendance, *at, "distinct:participant", held, **people, **reviewed))
     register(
         K.PARTICIPANTS_WOMEN,
-        Source(Attendance, *at, "distinct:participant", (*held, ("participant__sex", Sex.FEMALE))),
+        Source(Attendance, *at, "distinct:participant", (*held, ("participant__sex", Sex.FEMALE)), **reviewed),
     )
     register(
         K.PARTICIPANTS_MEN,
-        Source(Attendance, *at, "distinct:participant", (*held, ("participant__sex", Sex.MALE))),
+        Source(Attendance, *at, "distinct:participant", (*held, ("participant__sex", Sex.MALE)), **reviewed),
+    )
+    register(
+        K.PARTICIPANTS_SEX_UNKNOWN,
+        Source(Attendance, *at, "distinct:participant", (*held, ("participant__sex", Sex.UNKNOWN)), **reviewed),
     )

@@ -227,8 +227,9 @@ class AttendanceMethod(models.TextChoices):
 
 
 class Attendance(models.Model):
+    # No index of its own: the unique (workshop, participant) index starts with the workshop.
     workshop = models.ForeignKey(
-        Workshop, verbose_name=_("taller"), on_delete=models.CASCADE, related_name="attendances"
+        Workshop, verbose_name=_("taller"), on_delete=models.CASCADE, related_name="attendances", db_index=False
     )
     participant = models.ForeignKey(
         Participant, verbose_name=_("participante"), on_delete=models.PROTECT, related_name="attendances"
@@ -251,7 +252,6 @@ class Attendance(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["workshop", "participant"], name="attendance_once_per_workshop"),
         ]
-        indexes = [models.Index(fields=["participant"])]
 
     def __str__(self):
         return f"{self.participant} — {self.workshop}"

@@ -27,6 +27,7 @@ def _records_in(municipality, office, by):
     factories.target(municipality, year=2026, indicator="workshops_held", value=4)
     factories.target(municipality, year=2026, indicator="participants", value=20)
     factories.closure(municipality, by, year=2026, month=2)
+    factories.approve_all()
 
 
 def _queries(client, params=None):
@@ -79,6 +80,7 @@ def test_sorting_by_an_indicator_and_below_target_filter(client, office_a, coord
         factories.workshop(office_a, busy)
     factories.target(busy, year=2026, indicator="workshops_held", value=3)
     factories.target(quiet, year=2026, indicator="workshops_held", value=3)
+    factories.approve_all()
     client.force_login(coordinator_x)
     cl = client.get(reverse(URL), {**YEAR_2026, "o": "-6"}).context["cl"]
     assert cl.result_list[0].pk == busy.pk  # column 6 (0-based) is workshops held
@@ -90,6 +92,7 @@ def test_sorting_by_an_indicator_and_below_target_filter(client, office_a, coord
 def test_period_filters(client, office_a, coordinator_x):
     muni = factories.pess_municipality(office_a)
     factories.workshop(office_a, muni, start_date=datetime.date(2026, 5, 4), end_date=datetime.date(2026, 5, 4))
+    factories.approve_all()
     client.force_login(coordinator_x)
 
     def held(params):

@@ -34,6 +34,7 @@ def data(office_a):
     factories.assistance(office_a, m2)
     factories.meeting(office_a, m2)
     factories.target(m1, indicator=K.WORKSHOPS_HELD, value=4)
+    factories.approve_all()
     return m1, m2
 
 

@@ -26,19 +26,20 @@ environ.Env.read_env = staticmethod(lambda *args, **kwargs: None)  # no .env fil
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pess_tracker.settings")
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+values = {name: getattr(settings, name) for name in (
+    "DEBUG", "DEMO_MODE", "ALLOWED_HOSTS", "REQUIRE_2FA", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE",
+)}
 try:
-    values = {name: getattr(settings, name) for name in (
-        "DEBUG", "DEMO_MODE", "ALLOWED_HOSTS", "REQUIRE_2FA", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE",
-    )}
+    import pess_tracker.wsgi  # what gunicorn does: the production start
 except ImproperlyConfigured as error:
-    print(json.dumps({"ImproperlyConfigured": str(error)}))
-else:
-    print(json.dumps(values))
+    values["ImproperlyConfigured"] = str(error)
+print(json.dumps(values))
 """
 
 
 def settings_with(**variables) -> dict:
-    """The settings (or the ImproperlyConfigured message) with only these environment variables."""
+    """The settings with only these environment variables, and the ImproperlyConfigured message
+    with which the WSGI application then refuses to start (if it does)."""
     result = subprocess.run(
         [sys.executable, "-c", IMPORT_SETTINGS],
         cwd=BASE_DIR,
@@ -52,15 +53,31 @@ def settings_with(**variables) -> dict:
 
 
 def test_with_no_environment_at_all_it_is_production_and_refuses_to_start():
-    """Nothing set: DEBUG is False, so the development secret key is refused."""
+    """Nothing set: settings.DEBUG is False, and the production start refuses the development key."""
     outcome = settings_with()
+    assert outcome["DEBUG"] is False and outcome["DEMO_MODE"] is False
     assert "SECRET_KEY" in outcome["ImproperlyConfigured"]
     assert "DEBUG is off" in outcome["ImproperlyConfigured"]
+    assert "ALLOWED_HOSTS" in outcome["ImproperlyConfigured"]
+
+
+def test_management_commands_refuse_unsafe_production_settings_too():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ALLOWED_HOSTS": "pess.isdemu.gob.sv"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "pess.E001" in result.stderr and "SECRET_KEY" in result.stderr
 
 
 def test_debug_is_false_unless_set():
     """Only what production must provide: DEBUG stays False, with production's safe defaults."""
     values = settings_with(SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="pess.isdemu.gob.sv")
+    assert "ImproperlyConfigured" not in values  # it starts
     assert values == {
         "DEBUG": False,
         "DEMO_MODE": False,
@@ -78,6 +95,7 @@ def test_production_refuses_to_start_without_allowed_hosts(hosts):
         variables["ALLOWED_HOSTS"] = hosts
     outcome = settings_with(**variables)
     assert outcome["ImproperlyConfigured"].startswith("ALLOWED_HOSTS must be set")
+    assert outcome["DEBUG"] is False
 
 
 def test_production_refuses_a_short_secret_key():

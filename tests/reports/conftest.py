@@ -49,4 +49,5 @@ def known(office_a, office_y):
     factories.target(m1, 2026, K.WORKSHOPS_HELD, 4)
     factories.target(m2, 2026, K.WORKSHOPS_HELD, 2)
     factories.target(m1, 2026, K.PARTICIPANTS, 10)
+    factories.approve_all()
     return {"m1": m1, "m2": m2, "m3": m3, "ana": ana, "bea": bea, "luis": luis, "carla": carla}

@@ -12,6 +12,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
+from core.scoping import scope
 from tests import factories
 from workshops import services
 from workshops.models import Attendance
@@ -24,14 +25,17 @@ pytestmark = [
 THREADS = 8
 
 
-def _race(target):
+def _race(target, user):
+    """Run `target` in THREADS threads at once, each inside `user`'s scope as a request would be
+    (a new thread starts outside any scope: core.scoping fails closed)."""
     barrier = threading.Barrier(THREADS)
     errors = []
 
     def run():
         try:
             barrier.wait()
-            target()
+            with scope(user):
+                target()
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
         finally:
@@ -48,7 +52,7 @@ def _race(target):
 def test_concurrent_record_attendance_makes_one_row(office_a, staff_a):
     w = factories.workshop(office_a)
     p = factories.participant(office_a)
-    errors = _race(lambda: services.record_attendance(workshop=w, participant=p, by=staff_a))
+    errors = _race(lambda: services.record_attendance(workshop=w, participant=p, by=staff_a), staff_a)
     assert errors == []
     assert Attendance.objects.filter(workshop=w, participant=p).count() == 1
 
@@ -64,6 +68,6 @@ def test_concurrent_posts_to_the_page_make_one_row_and_no_error_page(office_a, s
         response = client.post(reverse("workshops:attendance_add", args=[w.pk]), {"participant": p.pk})
         statuses.append(response.status_code)
 
-    assert _race(post) == []
+    assert _race(post, staff_a) == []
     assert statuses == [302] * THREADS
     assert Attendance.objects.filter(workshop=w, participant=p).count() == 1

@@ -35,6 +35,7 @@ FILTER_OPTIONS = (
     "start",
     "end",
     "line",
+    "revision",
 )
 ARGPARSE_MESSAGES = [
     ("unrecognized arguments", "argumentos no reconocidos"),
@@ -90,6 +91,9 @@ class Command(BaseCommand):
         parser.add_argument("--start", help="dd/mm/aaaa (con --period custom).")
         parser.add_argument("--end", help="dd/mm/aaaa (con --period custom).")
         parser.add_argument("--line", help="all, workshops, windows, assistance, tables o plans.")
+        parser.add_argument(
+            "--revision", help="aprobados (por defecto: solo registros aprobados) o con_pendientes (incluye enviados)."
+        )
 
     def handle(self, *args, report, fmt, output, user=None, **options):
         # Commands see every row: they act for the whole installation, not for a user.
