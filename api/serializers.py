@@ -325,12 +325,15 @@ class ReviewResultSerializer(serializers.Serializer):
 class FigureRowSerializer(serializers.Serializer):
     group = serializers.CharField(allow_null=True)
     values = serializers.DictField(child=serializers.FloatField())
+    pending = serializers.DictField(child=serializers.FloatField(), help_text=_("Pendiente de revisión, al lado."))
 
 
 class FiguresSerializer(serializers.Serializer):
     start = serializers.DateField(allow_null=True)
     end = serializers.DateField(allow_null=True)
     level = serializers.CharField(allow_null=True)
+    review = serializers.CharField()
     indicators = serializers.ListField(child=serializers.CharField())
     total = serializers.DictField(child=serializers.FloatField())
+    pending = serializers.DictField(child=serializers.FloatField(), help_text=_("Pendiente de revisión, al lado."))
     rows = FigureRowSerializer(many=True)

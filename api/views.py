@@ -19,8 +19,8 @@ from core.scoping import scopes_disabled
 from core.validators import normalize_dui
 from geography.models import Department, Institution, Municipality, TerritorialOffice, ThematicTable
 from indicators import periods
-from indicators.figures import GROUP_DIMENSIONS, figures
-from indicators.registry import INDICATORS
+from indicators.figures import GROUP_DIMENSIONS, figures_and_pending
+from indicators.registry import INDICATORS, Review
 from mobile_windows.models import MobileWindow, WindowSession
 from mobile_windows.services import save_session
 from municipalities.models import MunicipalPlan, TableMeeting, TechnicalAssistance
@@ -426,6 +426,13 @@ class FiguresView(ScopedAPIMixin, APIView):
         parameters=[
             OpenApiParameter("indicators", OpenApiTypes.STR, description="Claves separadas por coma (todas si falta)"),
             OpenApiParameter("level", OpenApiTypes.STR, enum=list(GROUP_DIMENSIONS)),
+            OpenApiParameter(
+                "review",
+                OpenApiTypes.STR,
+                enum=list(Review.values),
+                description="aprobados (cifras oficiales, por defecto), con_pendientes o pendientes; "
+                "`pending` lleva siempre lo pendiente de revisión al lado",
+            ),
             OpenApiParameter("period", OpenApiTypes.STR, enum=list(periods.KINDS)),
             OpenApiParameter("year", OpenApiTypes.INT),
             OpenApiParameter("quarter", OpenApiTypes.INT),
@@ -451,6 +458,9 @@ class FiguresView(ScopedAPIMixin, APIView):
             raise exceptions.ValidationError({"level": [_("Nivel no válido.")]})
         if (params.get("period") or "year") not in periods.KINDS:
             raise exceptions.ValidationError({"period": [_("Periodo no válido.")]})
+        review_bucket = params.get("review") or Review.OFFICIAL
+        if review_bucket not in Review.values:
+            raise exceptions.ValidationError({"review": [_("Valor no válido.")]})
         period = periods.from_params(params)
         start, end = (period.start, period.end) if period else (None, None)
         municipalities = Municipality.objects.all()
@@ -459,18 +469,31 @@ class FiguresView(ScopedAPIMixin, APIView):
             municipalities = municipalities.pess()
         if params.get("department"):
             municipalities = municipalities.filter(department_id=Filter("department", "").parse(params["department"]))
-        total = figures(keys, municipalities, start, end, user=request.user)
+        user = request.user
+        total, pending = figures_and_pending(keys, municipalities, start, end, user=user, review=review_bucket)
         rows = []
         if level:
-            grouped = figures(keys, municipalities, start, end, by=level, user=request.user)
-            rows = [{"group": None if g is None else str(g), "values": _numbers(v)} for g, v in grouped.items()]
+            grouped, waiting = figures_and_pending(
+                keys, municipalities, start, end, by=level, user=user, review=review_bucket
+            )
+            zero = dict.fromkeys(keys, 0)
+            rows = [
+                {
+                    "group": None if g is None else str(g),
+                    "values": _numbers(grouped.get(g, zero)),
+                    "pending": _numbers(waiting.get(g, zero)),
+                }
+                for g in {*grouped, *waiting}
+            ]
             rows.sort(key=lambda r: r["group"] or "")
         body = {
             "start": start,
             "end": end,
             "level": level,
+            "review": review_bucket,
             "indicators": keys,
             "total": _numbers(total),
+            "pending": _numbers(pending),
             "rows": rows,
         }
         return Response(s.FiguresSerializer(body).data)

@@ -241,17 +241,29 @@ def test_updated_since_returns_only_changed_records(api, staff_a, two_offices):
 
 def test_figures_are_the_reports_figures(api, coordinator_x, staff_a, two_offices):
     from geography.models import Municipality
-    from indicators.figures import figures
+    from indicators.figures import figures_and_pending
     from indicators.periods import year
 
     factories.attendance(two_offices["a"], two_offices["pa"])
-    data = api(coordinator_x).get("/api/v1/figures/?indicators=workshops_held,attendances&year=2026&level=municipality")
-    assert data.status_code == 200, data.json()
-    period = year(2026)
-    expected = figures(
-        ["workshops_held", "attendances"], Municipality.objects.pess(), period.start, period.end, user=coordinator_x
-    )
-    assert data.json()["total"] == {k: float(v) for k, v in expected.items()}
+    two_offices["a"].status = "held"
+    two_offices["a"].save()
+    submit(record=two_offices["a"], by=staff_a)  # pending review: beside the official figure, not in it
+    url = "/api/v1/figures/?indicators=workshops_held,attendances&year=2026&level=municipality"
+    for bucket in ("aprobados", "con_pendientes"):
+        data = api(coordinator_x).get(f"{url}&review={bucket}")
+        assert data.status_code == 200, data.json()
+        period = year(2026)
+        expected, pending = figures_and_pending(
+            ["workshops_held", "attendances"],
+            Municipality.objects.pess(),
+            period.start,
+            period.end,
+            user=coordinator_x,
+            review=bucket,
+        )
+        assert data.json()["total"] == {k: float(v) for k, v in expected.items()}
+        assert data.json()["pending"] == {k: float(v) for k, v in pending.items()}
+    assert data.json()["pending"]["attendances"] == 1.0
 
 
 # --- Query counts ---
