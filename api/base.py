@@ -104,6 +104,8 @@ class Filter:
         )
 
     def parse(self, raw: str):
+        if "\x00" in raw:  # PostgreSQL refuses NUL characters in text
+            raise exceptions.ValidationError({self.name: [_("Valor no válido.")]})
         if self.kind == "int":
             if not raw.isdigit() or int(raw) > MAX_INT:
                 raise exceptions.ValidationError({self.name: [_("Debe ser un número entero positivo.")]})
@@ -152,9 +154,14 @@ def _parse_moment(raw: str):
         if day is None:
             return None
         value = datetime.datetime.combine(day, datetime.time.min)
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts (+23:58).
+        value = value.astimezone(datetime.UTC)
+    except (OverflowError, ValueError):
+        return None
+    return value if 1900 <= value.year <= 9998 else None
 
 
 def updated_since(path="updated_at"):

@@ -221,7 +221,7 @@ class ParticipantViewSet(ScopedAPIMixin, FilteredMixin, mixins.CreateModelMixin,
     def search(self, request):
         """Búsqueda como en la página de asistencia (máximo 10): nombre, o DUI; otra oficina solo por DUI exacto."""
         text = request.query_params.get("q", "")
-        if not text.strip() or len(text) > 200:
+        if not text.strip() or len(text) > 200 or "\x00" in text:
             raise exceptions.ValidationError({"q": [_("Escriba un nombre o un DUI (hasta 200 caracteres).")]})
         found = workshop_services.search_participants(user=request.user, text=text)
         return Response(s.ParticipantSerializer(found, many=True, context=self.get_serializer_context()).data)
@@ -240,7 +240,7 @@ class ParticipantViewSet(ScopedAPIMixin, FilteredMixin, mixins.CreateModelMixin,
         """«¿Es la misma persona?»: quienes probablemente ya están registrados (como en la página)."""
         params = request.query_params
         first, last = params.get("first_names", ""), params.get("last_names", "")
-        if not (first.strip() or last.strip()) or len(first) > 100 or len(last) > 100:
+        if not (first.strip() or last.strip()) or len(first) > 100 or len(last) > 100 or "\x00" in first + last:
             raise exceptions.ValidationError(
                 {"first_names": [_("Indique nombres y apellidos (hasta 100 caracteres).")]}
             )
@@ -252,7 +252,7 @@ class ParticipantViewSet(ScopedAPIMixin, FilteredMixin, mixins.CreateModelMixin,
             user=request.user,
             first_names=first,
             last_names=last,
-            dui=normalize_dui(params.get("dui", "")[:12]) or None,
+            dui=normalize_dui(params.get("dui", "")[:12].replace("\x00", "")) or None,
             municipality=municipality,
         )
         return Response(s.ParticipantSerializer(found, many=True, context=self.get_serializer_context()).data)

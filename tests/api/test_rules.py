@@ -210,10 +210,15 @@ def test_bad_input_gets_a_spanish_message_per_field(api, staff_a):
         "/api/v1/workshops/?cursor=basura",
         "/api/v1/workshops/?municipality=99999999999999",
         "/api/v1/workshops/?updated_since=ayer",
+        "/api/v1/attendance/?updated_since=0310-04-05T17%3A54%3A58.0936%2B23%3A58",  # PostgreSQL: offset > 15:59
+        "/api/v1/meetings/?updated_since=0001-01-01T00%3A00%3A00%2B05%3A00",  # before year 1 in UTC
         "/api/v1/figures/?period=custom&start=31/12/2026&end=01/01/2026",
         "/api/v1/figures/?level=galaxia",
         "/api/v1/figures/?indicators=nada",
         "/api/v1/participants/search/?q=",
+        "/api/v1/participants/search/?q=a%00b",  # PostgreSQL refuses NUL characters
+        "/api/v1/workshops/?title=a%00b",
+        "/api/v1/participants/duplicates/?first_names=a%00&last_names=b",
     ],
 )
 def test_bad_parameters_never_give_500(api, staff_a, url):
