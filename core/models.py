@@ -106,3 +106,32 @@ class SecurityEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.username}"
+
+
+class ApiToken(models.Model):
+    """A personal API token (core.tokens): only the SHA-256 of its secret is stored; the secret is
+    shown once. Tokens belong to one user and are always read through that user (no office scope:
+    authentication must find a token before any scope exists, like `User`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("usuario"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("nombre"), max_length=80)
+    prefix = models.CharField(_("prefijo"), max_length=12, db_index=True)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("creado el"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("vence el"))
+    revoked_at = models.DateTimeField(_("revocado el"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("último uso"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("token de API")
+        verbose_name_plural = _("tokens de API")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -20,7 +20,8 @@ from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core import events
+from core import events, tokens
+from core.errors import DomainError
 from core.models import SecurityEventKind
 from core.security import HAS_OTP_SESSION_KEY, requires_two_factor
 
@@ -151,3 +152,38 @@ def _base32(key: bytes) -> str:
 
     text = base64.b32encode(key).decode("ascii").rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("Nombre del token (para qué lo usará)"), max_length=80)
+    days = forms.IntegerField(label=_("Vigencia en días"), min_value=1, max_value=tokens.MAX_DAYS, initial=90)
+
+
+@login_required
+def api_tokens(request):
+    """Personal API tokens: create one (its secret is shown once), list and revoke them."""
+    user = request.user
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and "revoke" in request.POST:
+        if tokens.revoke_token(user=user, token_id=request.POST.get("revoke") or 0):
+            messages.success(request, _("El token fue revocado: ya no da acceso."))
+        return redirect("api_tokens")
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, raw = tokens.create_token(
+                user=user, name=form.cleaned_data["name"], days=form.cleaned_data["days"], verified=user.is_verified()
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            request.session["_pess_new_api_token"] = raw
+            return redirect("api_tokens")
+    return render(
+        request,
+        "registration/api_tokens.html",
+        {
+            "form": form,
+            "tokens": user.api_tokens.all()[:50],
+            "new_token": request.session.pop("_pess_new_api_token", None),
+        },
+    )

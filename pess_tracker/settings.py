@@ -61,7 +61,9 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
-    # Our apps
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Our apps, bottom layer first (see README "Architecture"; import-linter enforces the layers).
     "core",
     "geography",
@@ -71,6 +73,7 @@ INSTALLED_APPS = [
     "workshops",
     "mobile_windows",
     "reports",
+    "api",
     "demo",
 ]
 
@@ -292,5 +295,45 @@ LOGGING = {
         # Failures (error pages, database down): one JSON object per failure with its reference
         # code (pess_tracker/errors.py); Django's own duplicate record is suppressed.
         "pess.errors": {"handlers": ["errors"], "level": "INFO", "propagate": False},
+    },
+}
+
+
+# --- REST API (api app, /api/v1/) -------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.TokenThrottle", "api.throttles.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env.str("API_THROTTLE_TOKEN", default="2000/hour"),
+        "user": env.str("API_THROTTLE_USER", default="5000/hour"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PESS Tracker API",
+    "DESCRIPTION": "API de PESS Tracker (ISDEMU). Autenticación: token personal (Authorization: Bearer pess_…) "
+    "creado en Mi cuenta → Tokens de API, o la sesión del sitio con CSRF.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SexEnum": "indicators.disaggregation.Sex",
+        "WorkshopTopicEnum": "workshops.models.WorkshopTopic",
+        "AssistanceTopicEnum": "municipalities.models.AssistanceTopic",
+        "AgeGroupEnum": "indicators.disaggregation.AgeGroup",
+        "GridSexEnum": "api.serializers.GRID_SEX_CHOICES",
+        "GridAgeGroupEnum": "api.serializers.GRID_AGE_CHOICES",
     },
 }

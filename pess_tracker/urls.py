@@ -16,6 +16,8 @@ urlpatterns = [
     path("cuenta/seguridad/configurar/", account_views.two_factor_setup, name="two_factor_setup"),
     path("cuenta/seguridad/verificar/", account_views.two_factor_verify, name="two_factor_verify"),
     path("cuenta/seguridad/codigos/", account_views.two_factor_backup_codes, name="two_factor_backup_codes"),
+    path("cuenta/tokens/", account_views.api_tokens, name="api_tokens"),
+    path("api/v1/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("municipios/", include("municipalities.urls")),

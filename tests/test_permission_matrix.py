@@ -97,6 +97,8 @@ class Rule:
     redirect_is_refusal: bool = False
     # For pages that only redirect: lands_on(world, office, role) is where an allowed role must land.
     lands_on: Callable | None = None
+    # API actions that read a JSON body (the API accepts nothing else).
+    json: bool = False
 
 
 MATRIX: dict[str, Rule] = {
@@ -286,6 +288,48 @@ MATRIX.update(
 )
 
 
+# --- The REST API (api/urls.py), through the session; tests/api/test_matrix.py repeats it with tokens ---
+API_READ = {
+    # name: model of the record behind the detail route, owned by an office (or its department)
+    "department": Department,
+    "municipality": Municipality,
+    "office": TerritorialOffice,
+    "workshop": Workshop,
+    "attendance": Attendance,
+    "participant": Participant,
+    "window": MobileWindow,
+    "window-session": WindowSession,
+    "meeting": TableMeeting,
+    "assistance": TechnicalAssistance,
+    "plan": MunicipalPlan,
+}
+API_SHARED = {"thematic-table": ThematicTable, "institution": Institution}  # every signed-in user reads them
+# Departments, municipalities and offices are reference data scoped to the department for staff and coordinators.
+MATRIX.update(
+    {
+        "api_tokens": Rule(SIGNED_IN),
+        "api:schema": Rule(EVERYONE),
+        "api:docs": Rule(EVERYONE),
+        "api:figures": Rule(SIGNED_IN, query="level=office&period=all"),
+        "api:review": Rule(
+            frozenset({"coordinator_x", "administrator"}),
+            kwargs=lambda w, office: {"kind": "workshops", "pk": w.obj[Workshop][office].pk, "verb": "approve"},
+            per_office=True,
+            method="post",
+            json=True,
+        ),
+        "api:participant-search": Rule(SIGNED_IN, query=SEARCH),
+        "api:participant-duplicates": Rule(SIGNED_IN, query="first_names=Ana&last_names=P%C3%A9rez+ZZMARCA"),
+        **{f"api:{name}-list": Rule(SIGNED_IN) for name in (*API_READ, *API_SHARED)},
+        **{f"api:{name}-detail": Rule(SIGNED_IN, kwargs=_pk(model)) for name, model in API_SHARED.items()},
+        **{
+            f"api:{name}-detail": Rule(SIGNED_IN, kwargs=_pk(model), per_office=True)
+            for name, model in API_READ.items()
+        },
+    }
+)
+
+
 ADMIN_ACTIONS = ("changelist", "add", "change", "delete", "history", "simple_history")
 
 
@@ -447,7 +491,7 @@ def _outcome(response, login_redirect_ok=False, redirect_is_refusal=False) -> st
         if path == "/admin/":
             return "denied"  # the admin's "this object does not exist (or you may not see it)"
         return "ok"
-    if code in (403, 404, 405):
+    if code in (401, 403, 404, 405):  # 401: the API asks an anonymous client to authenticate
         return "denied"
     return f"error {code}"
 
@@ -532,6 +576,7 @@ def _requests_for(world, role, user):
                         "login_redirect_ok": rule.login_redirect_ok,
                         "redirect_is_refusal": rule.redirect_is_refusal,
                         "lands_on": rule.lands_on(world, office or "A", role) if rule.lands_on and expected else None,
+                        "json": rule.json,
                     },
                 )
 
@@ -545,7 +590,10 @@ def test_permission_matrix(role, world):
     for label, method, url, data, expected, options in _requests_for(world, role, user or AnonymousUser()):
         if user is not None and "_auth_user_id" not in client.session:
             client.force_login(user)  # again after a logout
-        response = getattr(client, method)(url, data)
+        if options.pop("json", False):
+            response = getattr(client, method)(url, data, content_type="application/json")
+        else:
+            response = getattr(client, method)(url, data)
         lands_on = options.pop("lands_on", None)
         outcome = _outcome(response, **options)
         if lands_on is not None and response.get("Location") != lands_on:
