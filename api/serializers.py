@@ -80,20 +80,7 @@ class WorkshopCreateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Workshop
-        fields = [
-            "title",
-            "topic",
-            "audience",
-            "municipality",
-            "thematic_table",
-            "start_date",
-            "end_date",
-            "hours",
-            "venue",
-            "facilitators",
-            "not_duplicate",
-            "client_uuid",
-        ]
+        fields = [*Workshop.RECORD_FIELDS, "not_duplicate", "client_uuid"]
 
 
 class AttendanceSerializer(serializers.ModelSerializer):

@@ -15,19 +15,7 @@ class WorkshopForm(forms.ModelForm):
 
     class Meta:
         model = Workshop
-        fields = [
-            "title",
-            "topic",
-            "audience",
-            "municipality",
-            "thematic_table",
-            "start_date",
-            "end_date",
-            "hours",
-            "venue",
-            "facilitators",
-            "status",
-        ]
+        fields = [*Workshop.RECORD_FIELDS, "status"]
         widgets = {"start_date": DateInput(), "end_date": DateInput()}
 
     def __init__(self, *args, user, **kwargs):

@@ -87,6 +87,19 @@ class Workshop(ReviewableModel):
         _("estado"), max_length=16, choices=WorkshopStatus.choices, default=WorkshopStatus.PLANNED, db_index=True
     )
 
+    # What staff type for a workshop (its form and the API's create); status and review are actions.
+    RECORD_FIELDS = (
+        "title",
+        "topic",
+        "audience",
+        "municipality",
+        "thematic_table",
+        "start_date",
+        "end_date",
+        "hours",
+        "venue",
+        "facilitators",
+    )
     SCOPE_OFFICE = "office"
     SCOPE_DEPARTMENT = "office__department"
     objects = ScopedManager.from_queryset(WorkshopQuerySet)()
