@@ -300,7 +300,13 @@ class PlanSerializer(serializers.ModelSerializer):
 
 
 class ReviewActionSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="submit: el motivo, cuando una regla lo pide (un taller sin asistentes); "
+        "approve/return: las observaciones de la coordinación (obligatorias al devolver).",
+    )
 
 
 class ReviewResultSerializer(serializers.Serializer):

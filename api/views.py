@@ -407,7 +407,7 @@ class ReviewActionView(ScopedAPIMixin, APIView):
         comment = data.get("comment", "")
         if verb == "submit":
             require(request.user, Action.SUBMIT, record)  # also when it is already submitted (a no-op)
-            review.submit(record=record, by=request.user)
+            review.submit(record=record, by=request.user, reason=comment)  # e.g. why a workshop has no attendees
         elif verb == "approve":
             review.approve(record=record, by=request.user, comment=comment)
         else:

@@ -97,7 +97,7 @@ def test_staff_see_personal_data_of_their_office(api, staff_a, two_offices):
 
 def test_a_coordinator_cannot_approve_outside_their_department(api, staff_a, coordinator_y, two_offices):
     workshop = two_offices["a"]
-    submit(record=workshop, by=staff_a)
+    submit(record=workshop, by=staff_a, reason="La lista se entregó en papel")
     response = api(coordinator_y).post(f"/api/v1/review/workshops/{workshop.pk}/approve/", {}, format="json")
     assert response.status_code == 404
     workshop.refresh_from_db()
@@ -106,7 +106,12 @@ def test_a_coordinator_cannot_approve_outside_their_department(api, staff_a, coo
 
 def test_coordinator_approves_and_staff_cannot(api, staff_a, coordinator_x, two_offices):
     workshop = two_offices["a"]
-    assert api(staff_a).post(f"/api/v1/review/workshops/{workshop.pk}/submit/", {}, format="json").status_code == 200
+    empty = api(staff_a).post(f"/api/v1/review/workshops/{workshop.pk}/submit/", {}, format="json")
+    assert empty.status_code == 400  # a workshop without attendees needs a stated reason (issue 13's rule)
+    reason = {"comment": "La lista se entregó en papel"}
+    assert (
+        api(staff_a).post(f"/api/v1/review/workshops/{workshop.pk}/submit/", reason, format="json").status_code == 200
+    )
     refused = api(staff_a).post(f"/api/v1/review/workshops/{workshop.pk}/approve/", {}, format="json")
     assert refused.status_code == 403
     assert "coordinación" in refused.json()["detail"]
@@ -340,7 +345,7 @@ def test_throttling_per_token_and_per_user(api, staff_a, settings):
 
 
 def test_a_manager_cannot_submit_even_a_submitted_record(api, staff_a, manager, two_offices):
-    submit(record=two_offices["a"], by=staff_a)
+    submit(record=two_offices["a"], by=staff_a, reason="La lista se entregó en papel")
     response = api(manager).post(f"/api/v1/review/workshops/{two_offices['a'].pk}/submit/", {}, format="json")
     assert response.status_code == 403
 
