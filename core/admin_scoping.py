@@ -16,7 +16,7 @@ from django.http import Http404
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.permissions import Action, can
+from core.permissions import Action, can, in_scope
 from core.privacy import pseudonym_code, role_may_see_personal_data
 from core.scoping import scope_q
 
@@ -24,17 +24,6 @@ from core.scoping import scope_q
 def _scoped(queryset, user):
     q = scope_q(queryset.model, user)
     return queryset if q is None else queryset.filter(q)
-
-
-def _in_scope(model, obj, user) -> bool:
-    """Is `obj` (a saved row of `model`, or a historical copy of one) visible to `user`?"""
-    q = scope_q(model, user)
-    if q is None:
-        return True
-    pk = getattr(obj, "pk", None)
-    if pk is None:
-        return True  # an unsaved object (the add form): nothing to leak
-    return model._base_manager.filter(q, pk=pk).exists()
 
 
 # Callables model -> set of extra changelist lookups that only narrow the (still scoped) queryset,
@@ -68,7 +57,7 @@ class ScopedAdminMixin:
         if obj is None:
             return True
         model = self.model if isinstance(obj, self.model) else type(obj)
-        return _in_scope(model, obj, request.user)
+        return in_scope(request.user, obj, model)
 
     def has_view_permission(self, request, obj=None):
         allowed = super().has_view_permission(request, obj)

@@ -30,8 +30,6 @@ class Action(StrEnum):
     EXPORT = "export"  # figures and pseudonymous raw-record exports
 
 
-WRITERS = frozenset({Role.STAFF, Role.COORDINATOR, Role.ADMINISTRATOR})
-REVIEWERS = frozenset({Role.COORDINATOR, Role.ADMINISTRATOR})
 # The people of an office who do its field work (e.g. listed as present at a thematic-table meeting).
 FIELD_TEAM = frozenset({Role.STAFF, Role.COORDINATOR})
 
@@ -81,15 +79,15 @@ def role_of(user) -> str | None:
     return user.role
 
 
-def in_scope(user, record) -> bool:
-    """May `user` see `record` (a saved row)? Answered in the database, whatever scope is active."""
-    from core.scoping import scopes_disabled
-
-    q = scope_q(type(record), user)
-    if q is None:
+def in_scope(user, record, model=None) -> bool:
+    """May `user` see `record`, a row of `model` (its own class by default; the admin passes the
+    model of a historical copy)? Answered in the database through the unscoped base manager with
+    the user's own filter, whatever scope is active. An unsaved record has nothing to leak."""
+    model = model or type(record)
+    q = scope_q(model, user)
+    if q is None or getattr(record, "pk", None) is None:
         return True
-    with scopes_disabled():  # the filter below is the user's own scope, stated explicitly
-        return type(record)._base_manager.filter(q, pk=record.pk).exists()
+    return model._base_manager.filter(q, pk=record.pk).exists()
 
 
 def can(user, action: Action, record=None) -> bool:

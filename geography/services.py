@@ -4,8 +4,9 @@ which municipalities a user may record work in."""
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
-from core.scoping import scope_q, scopes_disabled
-from geography.models import Municipality, TerritorialOffice
+from core.permissions import in_scope
+from core.scoping import scopes_disabled
+from geography.models import TerritorialOffice
 
 
 def office_for(user, municipality) -> TerritorialOffice:
@@ -28,10 +29,7 @@ def office_fields(user, record, municipality) -> dict:
 
 def check_municipality_in_scope(user, municipality, field: str = "municipality") -> None:
     """Staff may only pick municipalities of their office's department."""
-    q = scope_q(Municipality, user)
-    with scopes_disabled():  # the filter is the user's own scope, stated explicitly
-        visible = q is None or Municipality.objects.filter(q, pk=municipality.pk).exists()
-    if not visible:
+    if not in_scope(user, municipality):
         raise DomainError(
             "municipality_out_of_scope",
             _("El municipio no pertenece al departamento de su oficina."),

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError, assign_and_save
-from core.permissions import Action, require
+from core.permissions import Action, in_scope, require
 from geography.models import Municipality
 from geography.services import check_municipality_in_scope, office_fields
 from indicators.disaggregation import GRID_AGE_GROUPS, GRID_SEXES
@@ -52,7 +52,7 @@ def save_window(
     if window is not None:
         check_editable(window, by)
     if school is not None:
-        if not School.objects.visible_to(by).filter(pk=school.pk).exists():
+        if not in_scope(by, school):
             raise DomainError(
                 "school_out_of_scope", _("El centro escolar no pertenece al departamento de su oficina."), "school"
             )
@@ -119,7 +119,7 @@ def save_session(
     reached must be confirmed explicitly. Sessions after the window was removed are refused.
     """
     require(by, Action.CREATE)
-    if not MobileWindow.objects.visible_to(by).filter(pk=window.pk).exists():
+    if not in_scope(by, window):
         raise DomainError("not_allowed", _("La ventanilla no pertenece a su oficina."))
     if session is not None:
         check_editable(session, by)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError, assign_and_save
 from core.models import User
-from core.permissions import Action, require
+from core.permissions import Action, in_scope, require
 from core.text import normalize_name
 from geography.models import Institution, InstitutionKind, Municipality, ThematicTable
 from geography.services import check_municipality_in_scope, office_fields, office_for
@@ -86,7 +86,7 @@ def add_follow_up_action(
 ) -> FollowUpAction:
     """Add a follow-up action (with its due date) agreed at a meeting."""
     require(by, Action.CREATE)
-    if not TableMeeting.objects.visible_to(by).filter(pk=meeting.pk).exists():
+    if not in_scope(by, meeting):
         raise DomainError("not_allowed", _("La reunión no pertenece a su oficina."))
     if due_date is not None and due_date < meeting.date:
         raise DomainError(
@@ -103,7 +103,7 @@ def add_follow_up_action(
 def set_follow_up_status(*, by: User, action: FollowUpAction, status: str) -> FollowUpAction:
     """Follow-up actions keep moving after the meeting is approved: their status stays editable."""
     require(by, Action.CREATE)
-    if not FollowUpAction.objects.visible_to(by).filter(pk=action.pk).exists():
+    if not in_scope(by, action):
         raise DomainError("not_allowed", _("La acción no pertenece a su oficina."))
     if status not in FollowUpStatus.values:
         raise DomainError("invalid_status", _("Estado no válido."), field="status")
