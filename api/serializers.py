@@ -1,13 +1,10 @@
 """API representations. Participants carry personal data only where core.privacy allows it."""
 
-import hashlib
-
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.privacy import can_see_personal_data, role_may_see_personal_data
+from core.privacy import can_see_personal_data, pseudonym_code, role_may_see_personal_data
 from geography.models import Department, Institution, Municipality, TerritorialOffice, ThematicTable
 from indicators.disaggregation import AgeGroup, Sex
 from mobile_windows.models import MobileWindow, WindowSession
@@ -103,12 +100,6 @@ class AttendanceCreateSerializer(serializers.Serializer):
     )
 
 
-def participant_code(pk: int) -> str:
-    """The pseudonymous participant code (the same as in the raw-record exports, reports.raw)."""
-    salt = hashlib.sha256(f"pess-reports-pseudonym:{settings.SECRET_KEY}".encode()).hexdigest()[:32]
-    return "P-" + hashlib.md5(f"{salt}{pk}".encode(), usedforsecurity=False).hexdigest()[:12]
-
-
 PERSONAL_FIELDS = ("first_names", "last_names", "dui", "birth_year", "position", "phone", "email", "institution")
 
 
@@ -145,7 +136,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
         ]
 
     def get_code(self, obj) -> str:
-        return participant_code(obj.pk)
+        return pseudonym_code(obj.pk)
 
     def get_personal_data(self, obj) -> bool:
         return self._allowed(obj)

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from api.serializers import participant_code
+from core.privacy import pseudonym_code as participant_code
 from mobile_windows.models import WindowSession
 from review.models import ReviewState
 from review.services import submit
