@@ -11,3 +11,8 @@ class IndicatorsConfig(AppConfig):
         from indicators.registry import lookups_for
 
         LOOKUP_PROVIDERS.append(lookups_for)
+
+        from indicators.cells import mark_stale
+        from review.services import register_change_listener
+
+        register_change_listener(mark_stale)

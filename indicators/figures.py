@@ -172,6 +172,15 @@ def figures_and_pending(
 
 
 def _compute(keys, municipalities, start, end, by, user, variants: dict[str, tuple]) -> dict:
+    """From the pre-computed cells when they answer the request exactly, else live."""
+    from indicators import cells
+
+    found = cells.read(keys, municipalities, start, end, by, user, variants)
+    return found if found is not None else _compute_live(keys, municipalities, start, end, by, user, variants)
+
+
+def _compute_live(keys, municipalities, start, end, by, user, variants: dict[str, tuple]) -> dict:
+    """Aggregate the records: one query per source model, each variant a FILTER."""
     from django.db.models.functions import TruncMonth
 
     keys = list(keys)
@@ -222,15 +231,44 @@ def grid(
 
     Every person has one sex and one age group, so the cells of the distinct-participant grid
     add up to the distinct total, and the people-reached cells to the people-reached total.
+    Read from the pre-computed cells when they answer exactly, else computed live.
     """
+    from indicators import cells
+
+    states = Review(review).states
+    found = cells.read_grid(key, municipalities, start, end, user, states)
+    if found is not None:
+        return found
+    return _grid_live(key, municipalities, start, end, None, {"": states}, user=user)[""]
+
+
+def _grid_live(key: str, municipalities, start, end, by, variants: dict[str, tuple], user=None) -> dict:
+    """{variant: grid} (by None) or {variant: {group: grid}}: one query, each variant a FILTER."""
     src = source(key)
     sex_path, age_path = src.sex_path, src.age_path
-    extra = Q(**{f"{src.municipality_path}__in": municipalities, f"{src.review_path}__in": Review(review).states})
+    every_state = sorted({state for states in variants.values() for state in states})
+    extra = Q(**{f"{src.municipality_path}__in": municipalities, f"{src.review_path}__in": every_state})
     scope = _scope(src.model, user)
     if scope is not None:
         extra &= scope
-    rows = records(key, start, end, extra).order_by().values(sex_path, age_path).annotate(v=_aggregate_expression(src))
-    return {(row[sex_path], row[age_path]): row["v"] or 0 for row in rows}
+    qs = records(key, start, end, extra).order_by()
+    fields = [sex_path, age_path]
+    if by is not None:
+        qs = qs.annotate(grp=models.F(group_path(key, by)))
+        fields.append("grp")
+    aggregates = {
+        f"v_{name}": _aggregate_expression(src, Q(**{f"{src.review_path}__in": states}))
+        for name, states in variants.items()
+    }
+    result: dict = {name: {} for name in variants}
+    for row in qs.values(*fields).annotate(**aggregates):
+        for name in variants:
+            value = row[f"v_{name}"] or 0
+            if not value:
+                continue
+            target = result[name] if by is None else result[name].setdefault(row["grp"], {})
+            target[(row[sex_path], row[age_path])] = value
+    return result
 
 
 def targets_by(municipalities, year: int, keys, by: str) -> dict:

@@ -71,3 +71,47 @@ class MunicipalProgress(Municipality):
         proxy = True
         verbose_name = _("avance municipal")
         verbose_name_plural = _("avance municipal")
+
+
+class FigureCell(models.Model):
+    """Pre-computed figures of one unit (a PESS municipality, office, department, phase or the
+    whole PESS) for one standard period (month, quarter, year) and one set of review states.
+
+    `values` holds every indicator ({key: number}, hours as decimal strings) and the sex ×
+    age-group grids ({"grid:<key>": [[sex, age group, n], ...]}). Distinct people are counted
+    exactly at each level (computed for the unit, never summed from the level below). Written
+    only by `indicators.cells`; read by `indicators.figures` when a request matches a cell.
+    A row with level "built" marks that the cells are complete (set by `rebuild_figures`).
+    """
+
+    period = models.CharField(max_length=8)  # month | quarter | year ("" for the built marker)
+    start = models.DateField(null=True)
+    level = models.CharField(max_length=16)  # municipality | office | department | phase | national | built
+    unit = models.PositiveIntegerField(default=0)  # the unit's id (phase number; 0 for national)
+    bucket = models.CharField(max_length=24)  # approved | submitted | approved_submitted
+    values = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["period", "start", "level", "unit", "bucket"], name="figure_cell_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.level} {self.unit} {self.period} {self.start} {self.bucket}"
+
+
+class StaleFigures(models.Model):
+    """A change that pre-computed figures do not include yet: written in the same transaction as
+    the change, removed by the refresh job once the cells it touches are computed again. While a
+    row exists, figures that depend on it are computed live, so no page ever shows stale cells."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["municipality", "date"], name="stale_figures_muni_date")]
+
+    def __str__(self):
+        return f"{self.municipality_id} {self.date}"

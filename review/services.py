@@ -29,7 +29,41 @@ def check_editable(record, by) -> None:
 def save_record(record, fields: dict) -> None:
     """`core.errors.assign_and_save` for a reviewable record. Who created and reviewed it is set by
     the services from the signed-in user, never typed in, so validation skips those (a query each)."""
+    before = figure_point(record) if record.pk is not None else None
     assign_and_save(record, fields, exclude=["created_by", "reviewed_by"])
+    if record.review_state in COUNTED:
+        records_changed([before, figure_point(record)])
+
+
+# Figures count submitted and approved records (official: approved; pending: submitted).
+COUNTED = frozenset({ReviewState.SUBMITTED, ReviewState.APPROVED})
+# Callables (points) -> None told, inside the transaction of a change, that what the figures count
+# changed at these (municipality id, date) points. The indicators app registers the one that keeps
+# its pre-computed figures current (indicators.cells.mark_stale).
+CHANGE_LISTENERS: list = []
+
+
+def register_change_listener(listener) -> None:
+    if listener not in CHANGE_LISTENERS:
+        CHANGE_LISTENERS.append(listener)
+
+
+def records_changed(points) -> None:
+    """Tell the listeners that figures changed at these (municipality id, date) points."""
+    points = [p for p in points if p is not None]
+    for listener in CHANGE_LISTENERS:
+        listener(points)
+
+
+def figure_point(record) -> tuple:
+    """(municipality id, date) that place a record in the figures."""
+    *path, last = record.MUNICIPALITY_FIELD.split("__")
+    holder = record
+    for part in path:
+        holder = getattr(holder, part, None)
+        if holder is None:
+            return (None, None)
+    return (getattr(holder, f"{last}_id", None), getattr(record, record.PERIOD_DATE_FIELD, None))
 
 
 def _transition(record, *, to_state: str, by, comment: str = "") -> ReviewTransition:
@@ -46,6 +80,8 @@ def _transition(record, *, to_state: str, by, comment: str = "") -> ReviewTransi
         record.review_comment = comment
         fields += ["reviewed_at", "reviewed_by", "review_comment"]
     record.save(update_fields=fields)
+    if from_state in COUNTED or to_state in COUNTED:
+        records_changed([figure_point(record)])
     return ReviewTransition.objects.create(
         content_type=ContentType.objects.get_for_model(type(record)),
         object_id=record.pk,

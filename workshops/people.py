@@ -19,8 +19,9 @@ from core.scoping import scopes_disabled
 from core.text import edit_distance_at_most_one, normalize_name
 from core.validators import normalize_dui
 from geography.models import Institution
+from review.services import COUNTED, records_changed
 from workshops.models import Attendance, AttendanceMethod, Participant, Workshop
-from workshops.services import check_editable, record_attendance
+from workshops.services import check_editable, figures_changed, record_attendance
 
 MAX_SUGGESTIONS = 10
 
@@ -252,6 +253,7 @@ def import_attendance(
                 for pk in [*existing_ids, *(p.pk for p in created)]
             ]
             bulk_create_with_history(attendances, Attendance, default_user=by, default_date=now)
+            figures_changed(workshop)
     except IntegrityError as exc:
         raise DomainError(
             "changed_meanwhile",
@@ -276,6 +278,13 @@ def merge_participants(*, keep: Participant, remove: Participant, by) -> Partici
     keep = Participant.objects.select_for_update().get(pk=keep.pk)
     remove = Participant.objects.select_for_update().get(pk=remove.pk)
     reason = f"merge #{remove.pk} -> #{keep.pk}"
+    # Distinct people change wherever either of them attended a counted workshop.
+    counted = (
+        Workshop._base_manager.filter(attendances__participant__in=[keep.pk, remove.pk], review_state__in=COUNTED)
+        .values_list("municipality_id", "start_date")
+        .distinct()
+    )
+    records_changed(list(counted))
     already = set(Attendance.objects.filter(participant=keep).values_list("workshop_id", flat=True))
     for attendance in Attendance.objects.filter(participant=remove).select_related("workshop"):
         attendance._change_reason = reason

@@ -20,6 +20,8 @@ from core.scoping import scopes_disabled
 from core.text import normalize_name
 from geography.services import check_municipality_in_scope, office_for
 from indicators.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup, Sex
+from review.services import COUNTED as COUNTED_STATES
+from review.services import figure_point, records_changed
 from workshops.models import Attendance, AttendanceMethod, Participant, Workshop, WorkshopStatus
 
 # --- Workshops -------------------------------------------------------------------------------
@@ -49,6 +51,7 @@ def save_workshop(*, workshop: Workshop, by, not_duplicate: bool = False) -> Wor
             check_municipality_in_scope(by, workshop.municipality)
             workshop.office = office_for(by, workshop.municipality)
         workshop.created_by = by
+        stored = None
     else:
         stored = Workshop.objects.get(pk=workshop.pk)
         require(by, Action.EDIT, stored, code="locked", message=LOCKED)
@@ -69,7 +72,15 @@ def save_workshop(*, workshop: Workshop, by, not_duplicate: bool = False) -> Wor
                 candidates=duplicates,
             )
     workshop.save()
+    if stored is not None and COUNTED_STATES & {stored.review_state, workshop.review_state}:
+        records_changed([figure_point(stored), figure_point(workshop)])
     return workshop
+
+
+def figures_changed(workshop: Workshop) -> None:
+    """Attendance of `workshop` changed: tell the figures, when the workshop counts in them."""
+    if workshop.review_state in COUNTED_STATES:
+        records_changed([figure_point(workshop)])
 
 
 HELD_IN_FUTURE = _("Un taller con fecha futura no puede marcarse como realizado: corrija la fecha o espere a ese día.")
@@ -99,6 +110,7 @@ def mark_held(*, workshop: Workshop, by) -> Workshop:
             raise DomainError("held_in_future", HELD_IN_FUTURE)
         workshop.status = WorkshopStatus.HELD
         workshop.save(update_fields=["status", "updated_at"])
+        figures_changed(workshop)
     return workshop
 
 
@@ -120,11 +132,14 @@ def record_attendance(
     check_editable(workshop, by)
     try:
         with transaction.atomic():
-            return Attendance.objects.get_or_create(
+            attendance, created = Attendance.objects.get_or_create(
                 workshop=workshop,
                 participant=participant,
                 defaults={"registered_by": by, "method": method, "registered_at": timezone.now()},
             )
+            if created:
+                figures_changed(workshop)
+            return attendance, created
     except IntegrityError:
         # Another request inserted the same pair between our SELECT and INSERT.
         return Attendance.objects.get(workshop=workshop, participant=participant), False
@@ -138,6 +153,7 @@ def remove_attendance(*, workshop: Workshop, participant_id: int, by) -> bool:
     if attendance is None:
         return False
     attendance.delete()
+    figures_changed(workshop)
     return True
 
 
@@ -179,6 +195,7 @@ def remove_attendance_for_undo(*, workshop: Workshop, participant_id: int, by) -
         removed_at=timezone.now().timestamp(),
     )
     attendance.delete()
+    figures_changed(workshop)
     return removal
 
 
@@ -201,6 +218,7 @@ def undo_removal(*, workshop: Workshop, removal: dict, by) -> Attendance:
             "registered_by_id": removal["registered_by_id"],
         },
     )
+    figures_changed(workshop)
     return attendance
 
 

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.scoping import scopes_disabled
 from demo.seeder import DEMO_PASSWORD, SIZES, DemoSeeder, delete_demo_data, ensure_demo_users, has_demo_data
+from indicators import cells
 
 
 class Command(BaseCommand):
@@ -30,6 +31,11 @@ class Command(BaseCommand):
                 started = time.monotonic()
                 DemoSeeder(size, seed, log=lambda msg: self.stdout.write(f"  {msg}")).run()
                 self.stdout.write(f"Datos '{size}' creados en {time.monotonic() - started:.1f} s.")
+                started = time.monotonic()
+                built = cells.rebuild()
+                self.stdout.write(
+                    f"Cifras precalculadas: {built['cells']} celdas en {time.monotonic() - started:.1f} s."
+                )
             self.stdout.write(self.style.SUCCESS(f"\nUsuarios de demostración (contraseña: {DEMO_PASSWORD}):"))
             for username, role, office in users:
                 self.stdout.write(f"  {username:28} {role:28} {office}")
