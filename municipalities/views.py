@@ -72,7 +72,12 @@ def municipality_detail(request, pk):
     user = request.user
     period = periods.this_year()
     review = Review.from_params(request.GET)
-    base = Municipality.objects.visible_to(user).select_related("department").annotate(office_name=_office_name())
+    base = (
+        Municipality.objects.visible_to(user)
+        .filter(pk=pk)  # figures of this municipality only (pre-computed for a PESS one)
+        .select_related("department")
+        .annotate(office_name=_office_name())
+    )
     municipality = get_object_or_404(
         indicators.annotate_targets(
             indicators.annotate_municipalities(
