@@ -239,13 +239,15 @@ def _plans_table(filters, groups, user, municipalities) -> Table:
 
 
 def chart_months(filters: ReportFilters) -> tuple[datetime.date, datetime.date]:
-    """The months the time chart covers: the period, or the 12 months up to its end if shorter."""
+    """The whole months the time chart covers: those the period touches, or the 12 months up to its
+    end if shorter. Each bar is a whole calendar month (a bar for part of a month would compare
+    unlike things), so the chart reads the pre-computed monthly figures even for a custom range."""
     end = filters.end or periods.today()
     start = filters.start
     if start is None or (end - start).days < 180:
-        first = periods._add_months(end.replace(day=1), -11)
-        start = first
-    return start.replace(day=1), end
+        start = periods._add_months(end.replace(day=1), -11)
+    last = periods._add_months(end.replace(day=1), 1) - datetime.timedelta(days=1)
+    return start.replace(day=1), last
 
 
 def build_report(filters: ReportFilters, user) -> Report:
