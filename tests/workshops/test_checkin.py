@@ -391,3 +391,16 @@ def test_page_query_count_does_not_grow_with_resolved_entries(client, workshop, 
         e = pending_entry(token, first_names=f"Persona{i}", dui=factories.valid_dui(40000000 + i))
         client.post(entry_url("checkin_reject", e))
     assert queries_for(client, workshop.get_absolute_url()) <= small
+
+
+def test_the_qr_page_says_when_the_link_works(client, office_a, staff_a):
+    tomorrow = TODAY + datetime.timedelta(days=1)
+    later = factories.workshop(office_a, start_date=tomorrow, end_date=tomorrow, status="planned")
+    checkin.open_link(workshop=later, by=staff_a)
+    client.force_login(staff_a)
+    page = client.get(reverse("workshops:checkin_qr", args=[later.pk])).content.decode()
+    assert "El enlace funcionará solo el día del taller (01/12/2026)" in page and "<svg" in page
+    with time_machine.travel(TEST_NOW + datetime.timedelta(days=2)):
+        client.force_login(staff_a)  # the session of two days ago has expired
+        page = client.get(reverse("workshops:checkin_qr", args=[later.pk])).content.decode()
+        assert "El taller ya pasó (01/12/2026)" in page
