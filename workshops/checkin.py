@@ -267,7 +267,7 @@ def suggestions(entry: CheckInEntry, *, user) -> list[Participant]:
 def pending_entries(*, workshop: Workshop, user) -> list[CheckInEntry]:
     """Pending entries of `workshop`, each with `candidates` (marked `other_office` when found only
     by their exact DUI in another office) and `same_dui` (then it can only be merged)."""
-    entries = list(CheckInEntry.objects.visible_to(user).pending().filter(workshop=workshop).select_related("workshop"))
+    entries = list(CheckInEntry.objects.visible_to(user).pending().filter(workshop=workshop))
     for entry in entries:
         entry.workshop = workshop
         entry.candidates = suggestions(entry, user=user)
