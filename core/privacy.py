@@ -24,6 +24,8 @@ long as the queryset was scoped with `visible_to(user)` and selects `office` (fo
 
 import hashlib
 
+from django.utils.translation import gettext_lazy as _
+
 from core.permissions import may_see_personal_data
 from core.scoping import ScopeError, current_scope, loaded_in_scope
 
@@ -116,3 +118,14 @@ def shown_dui(user, participant) -> str:
     if can_see_personal_data(user, participant):
         return participant.dui or ""
     return ""
+
+
+# --- The privacy notice people read before they give their own data (QR self check-in) ---
+
+PRIVACY_NOTICE = _(
+    "Aviso de privacidad: el ISDEMU usa sus datos (nombre, sexo, grupo de edad, institución y, si lo da, "
+    "su DUI) solo para registrar su asistencia a este taller y para estadísticas del Plan El Salvador "
+    "Seguro que no le identifican. Solo el personal del ISDEMU que organiza el taller y su coordinación "
+    "los ven; no se publican ni se comparten. Puede pedir a la oficina departamental del ISDEMU que los "
+    "corrija o los elimine."
+)

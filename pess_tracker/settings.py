@@ -255,6 +255,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Uploads stay in memory, cut at IMPORT_MAX_BYTES + 1: never a temporary file to leave behind.
 FILE_UPLOAD_HANDLERS = ["pess_tracker.uploads.BoundedMemoryUploadHandler"]
 
+# QR self check-in (workshops/checkin.py): entries per client address in a window of minutes, and
+# per device (a signed cookie) per workshop. A workshop hall often shares one address: keep the
+# first generous.
+CHECKIN_MAX_PER_ADDRESS = env.int("CHECKIN_MAX_PER_ADDRESS", default=60)
+CHECKIN_WINDOW_MINUTES = env.int("CHECKIN_WINDOW_MINUTES", default=10)
+CHECKIN_MAX_PER_DEVICE = env.int("CHECKIN_MAX_PER_DEVICE", default=3)
+
 # --- Background jobs (Django's Tasks API through the django-tasks backport) ---
 # The default backend keeps the queue in the project's own database (SQLite or PostgreSQL): no
 # extra server. `python manage.py export_worker` (started by `make run`, a systemd unit in

@@ -23,6 +23,7 @@ own permissions and the independent scoping oracle `SEES`.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -50,7 +51,8 @@ from reports.tasks import run_export
 from review.models import PeriodClosure, ReviewTransition
 from review.services import submit
 from tests import factories
-from workshops.models import Attendance, Participant, Workshop
+from workshops import checkin
+from workshops.models import Attendance, CheckInEntry, CheckInLink, Participant, Workshop
 
 pytestmark = pytest.mark.django_db
 
@@ -152,6 +154,7 @@ CLOSED_MONTH_EDITORS = frozenset({"coordinator_x", "coordinator_y", "administrat
 OFFICE_USERS = frozenset({"staff_a", "staff_b", "coordinator_x", "coordinator_y"})
 # Targets are set by the national managers (pess_tracker/roles.py: CRUD on indicators.target).
 TARGET_EDITORS = frozenset({"manager", "administrator"})
+TODAY = datetime.date(2026, 11, 30)  # tests/conftest.py TEST_NOW
 SEARCH = "q=ZZMARCA"  # matches both offices' markers: a scoped search must show only its own
 REPORT_QUERY = "period=year&year=2026"  # the world's records are of March 2026
 
@@ -188,6 +191,25 @@ MATRIX.update(
             per_office=True,
             lands_on=lambda w, office, role: reverse("workshops:import", args=[w.obj[Workshop][office].pk]),
         ),
+        # QR self check-in (workshops/views_checkin.py). The QR page needs the right to edit the
+        # workshop (the world's month is closed: staff 403); its actions answer with a redirect.
+        "workshops:checkin_qr": Rule(CLOSED_MONTH_EDITORS, kwargs=_pk(Workshop), per_office=True),
+        "workshops:checkin_open": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, method="post"),
+        "workshops:checkin_close": Rule(SIGNED_IN, kwargs=_pk(Workshop), per_office=True, method="post"),
+        **{
+            f"workshops:checkin_{verb}": Rule(
+                SIGNED_IN,
+                kwargs=lambda w, office: {"pk": w.obj[Workshop][office].pk, "entry": w.obj[CheckInEntry][office].pk},
+                per_office=True,
+                method="post",
+            )
+            for verb in ("confirm", "merge", "reject")
+        },
+        # The public form, only through a valid link: forged, altered and closed or past links are
+        # refused for every role (404 / 410); a valid one is tested per role in
+        # test_checkin_form_opens_for_every_role_only_through_a_valid_link below.
+        "workshops:checkin_form": Rule(frozenset(), kwargs=lambda w, office: w.checkin_tokens),
+        "workshops:checkin_thanks": Rule(frozenset(), kwargs=lambda w, office: w.checkin_tokens[:2]),
         "workshops:participant_list": Rule(SIGNED_IN, query=SEARCH),
         "workshops:participant_detail": Rule(SIGNED_IN, kwargs=_pk(Participant), per_office=True),
         "workshops:participant_merge": Rule(
@@ -362,11 +384,25 @@ def _build_world(users) -> SimpleNamespace:
         stage_change.note = f"Nota {mark}"
         stage_change.save(update_fields=["note"])
         transition = submit(record=workshop, by=staff, reason="Lista en papel")  # before the month is closed below
+        link = CheckInLink.objects.create(workshop=workshop, is_open=True, nonce=f"nonce-{key}")
+        entry = CheckInEntry.objects.create(
+            workshop=workshop,
+            first_names="Rosa",
+            last_names=f"Por confirmar {mark}",
+            sex="F",
+            age_group="30-59",
+            institution_name=f"Institución {mark}",
+            consent_at=workshop.created_at,
+            device_hash="d" * 32,
+            address_hash="a" * 32,
+        )
         device_owner = factories.user("staff", office)
         found = {
             Workshop: workshop,
             Participant: person,
             Attendance: attendance,
+            CheckInLink: link,
+            CheckInEntry: entry,
             MobileWindow: window,
             School: window.school,
             WindowSession: session,
@@ -410,8 +446,18 @@ def _build_world(users) -> SimpleNamespace:
             instance = model.objects.order_by("pk").first()
         obj[model] = {"A": instance, "B": instance}
         owner[model] = False
+    valid_a = checkin.make_token(obj[CheckInLink]["A"])  # signed, but its workshop's day is past
+    checkin_tokens = (
+        {"token": "no-es-un-enlace"},
+        {"token": valid_a[:-2] + ("xx" if not valid_a.endswith("xx") else "yy")},  # altered
+        {"token": valid_a},
+    )
     return SimpleNamespace(
-        obj=obj, owned=owner, office_ct=ContentType.objects.get_for_model(TerritorialOffice).pk, users=users
+        obj=obj,
+        owned=owner,
+        office_ct=ContentType.objects.get_for_model(TerritorialOffice).pk,
+        users=users,
+        checkin_tokens=checkin_tokens,
     )
 
 
@@ -491,7 +537,7 @@ def _outcome(response, login_redirect_ok=False, redirect_is_refusal=False) -> st
         if path == "/admin/":
             return "denied"  # the admin's "this object does not exist (or you may not see it)"
         return "ok"
-    if code in (401, 403, 404, 405):  # 401: the API asks an anonymous client to authenticate
+    if code in (401, 403, 404, 405, 410):  # 401: the API asks an anonymous client to authenticate; 410: a dead link
         return "denied"
     return f"error {code}"
 
@@ -611,6 +657,27 @@ def test_permission_matrix(role, world):
             if role not in SEES[office] and MARKER[office] in body:
                 failures.append(f"{label} {url}: shows office {office}'s data to {role}")
     assert failures == [], f"{role}:\n  " + "\n  ".join(failures)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_checkin_form_opens_for_every_role_only_through_a_valid_link(role, world):
+    """The public check-in pages answer anyone (signed in or not) with a valid link of an open
+    QR registration on the workshop's day, and show only the workshop's title and date."""
+    office = world.users["staff_a"].office
+    staff = world.users["staff_a"]
+    today = factories.workshop(office, title="Taller abierto hoy", start_date=TODAY, end_date=TODAY, status="planned")
+    factories.attendance(today, world.obj[Participant]["A"])
+    token = checkin.make_token(checkin.open_link(workshop=today, by=staff))
+    client = Client()
+    if world.users.get(role):
+        client.force_login(world.users[role])
+    for name in ("workshops:checkin_form", "workshops:checkin_thanks"):
+        response = client.get(reverse(name, args=[token]))
+        body = _body(response)
+        assert response.status_code == 200, name
+        assert "Taller abierto hoy" in body and MARKER["A"] not in body and MARKER["B"] not in body
+        for bad in world.checkin_tokens[:2]:
+            assert client.get(reverse(name, kwargs=bad)).status_code == 404
 
 
 def test_the_matrix_would_catch_a_leak(world):

@@ -101,3 +101,45 @@ class PasteForm(forms.Form):
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("Archivo CSV o XLSX"))
+
+
+class CheckInForm(forms.Form):
+    """The participant's own form (QR self check-in): short, for a phone, nothing looked up."""
+
+    first_names = forms.CharField(
+        label=_("Nombres"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_names = forms.CharField(
+        label=_("Apellidos"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    sex = forms.ChoiceField(label=_("Sexo"), choices=[("", "—"), *Sex.choices])
+    age_group = forms.ChoiceField(label=_("Grupo de edad"), choices=[("", "—"), *AgeGroup.choices])
+    institution = forms.CharField(
+        label=_("Institución u organización (opcional)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    dui = forms.CharField(
+        label=_("DUI (opcional)"),
+        max_length=12,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "00000000-0"}),
+    )
+    consent = forms.BooleanField(
+        label=_("He leído el aviso de privacidad y acepto que el ISDEMU registre mis datos."),
+        error_messages={"required": _("Para registrarse debe aceptar el aviso de privacidad.")},
+    )
+
+    def clean_dui(self):
+        value = normalize_dui(self.cleaned_data.get("dui") or "")
+        if value:
+            validate_dui(value)
+        return value
+
+    def clean(self):
+        data = super().clean()
+        for name in ("first_names", "last_names"):
+            if name in data and not data[name].strip():
+                self.add_error(name, _("Este campo es obligatorio."))
+        return data

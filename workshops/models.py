@@ -281,3 +281,106 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.participant} — {self.workshop}"
+
+
+# --- Self check-in by QR (workshops.checkin) -------------------------------------------------
+
+
+class CheckInLink(models.Model):
+    """A workshop's QR self check-in link: open or closed, and the nonce its signed token carries.
+
+    Opening draws a new nonce, so closing and reopening invalidates every link printed before."""
+
+    workshop = models.OneToOneField(
+        Workshop, verbose_name=_("taller"), on_delete=models.CASCADE, related_name="checkin_link"
+    )
+    is_open = models.BooleanField(_("abierto"), default=False)
+    nonce = models.CharField(max_length=32, editable=False)
+    opened_by = user_reference(_("abierto por"))
+    opened_at = models.DateTimeField(_("abierto el"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("cerrado el"), null=True, blank=True)
+
+    SCOPE_OFFICE = "workshop__office"
+    SCOPE_DEPARTMENT = "workshop__office__department"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("registro por QR")
+        verbose_name_plural = _("registros por QR")
+
+    def __str__(self):
+        return f"QR {self.workshop_id}"
+
+
+class CheckInStatus(models.TextChoices):
+    PENDING = "pending", _("Por confirmar")
+    CONFIRMED = "confirmed", _("Confirmado (persona nueva)")
+    MERGED = "merged", _("Unido a una persona registrada")
+    REJECTED = "rejected", _("Rechazado")
+
+
+class CheckInEntryQuerySet(ScopedQuerySet):
+    def pending(self):
+        return self.filter(status=CheckInStatus.PENDING)
+
+
+class CheckInEntry(models.Model):
+    """What a participant typed on their own phone. Never an attendance by itself: staff confirm it
+    (a new person), merge it (an existing person) or reject it; only then is attendance recorded,
+    so an unconfirmed entry counts in no figure."""
+
+    workshop = models.ForeignKey(
+        Workshop, verbose_name=_("taller"), on_delete=models.CASCADE, related_name="checkin_entries"
+    )
+    first_names = models.CharField(_("nombres"), max_length=100)
+    last_names = models.CharField(_("apellidos"), max_length=100)
+    sex = models.CharField(_("sexo"), max_length=1, choices=Sex.choices)
+    age_group = models.CharField(_("grupo de edad"), max_length=8, choices=AgeGroup.choices)
+    institution_name = models.CharField(_("institución"), max_length=200, blank=True)
+    # Not unique: what someone typed, checked against the registry only when staff confirm.
+    dui = models.CharField(_("DUI"), max_length=10, null=True, blank=True, validators=[validate_dui])
+    consent_at = models.DateTimeField(_("consentimiento el"))
+    created_at = models.DateTimeField(_("enviado el"), default=timezone.now, editable=False)
+    # Keyed hashes (workshops.checkin.keyed_hash) for the throttles: never the address itself.
+    device_hash = models.CharField(max_length=32, editable=False)
+    address_hash = models.CharField(max_length=32, editable=False)
+    status = models.CharField(
+        _("estado"), max_length=10, choices=CheckInStatus.choices, default=CheckInStatus.PENDING, db_index=True
+    )
+    resolved_by = user_reference(_("resuelto por"))
+    resolved_at = models.DateTimeField(_("resuelto el"), null=True, blank=True)
+    participant = models.ForeignKey(
+        Participant,
+        verbose_name=_("participante"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    attendance = models.ForeignKey(
+        Attendance, verbose_name=_("asistencia"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    SCOPE_OFFICE = "workshop__office"
+    SCOPE_DEPARTMENT = "workshop__office__department"
+    objects = ScopedManager.from_queryset(CheckInEntryQuerySet)()
+
+    class Meta:
+        verbose_name = _("registro por QR por confirmar")
+        verbose_name_plural = _("registros por QR por confirmar")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["workshop", "status"]),
+            models.Index(fields=["address_hash", "created_at"]),
+            models.Index(fields=["workshop", "device_hash"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(dui=""), name="checkin_entry_dui_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_status_display()} #{self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_names} {self.last_names}".strip()

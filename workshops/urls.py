@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workshops import views, views_import, views_people
+from workshops import views, views_checkin, views_import, views_people
 
 app_name = "workshops"
 
@@ -23,4 +23,16 @@ urlpatterns = [
     path("participantes/", views_people.participant_list, name="participant_list"),
     path("participantes/<int:pk>/", views_people.participant_detail, name="participant_detail"),
     path("participantes/<int:pk>/unir/", views_people.participant_merge, name="participant_merge"),
+]
+
+# QR self check-in (workshops/views_checkin.py): staff pages, then the public ones (signed link only).
+urlpatterns += [
+    path("<int:pk>/qr/", views_checkin.checkin_qr, name="checkin_qr"),
+    path("<int:pk>/qr/abrir/", views_checkin.checkin_open, name="checkin_open"),
+    path("<int:pk>/qr/cerrar/", views_checkin.checkin_close, name="checkin_close"),
+    path("<int:pk>/por-confirmar/<int:entry>/confirmar/", views_checkin.checkin_confirm, name="checkin_confirm"),
+    path("<int:pk>/por-confirmar/<int:entry>/unir/", views_checkin.checkin_merge, name="checkin_merge"),
+    path("<int:pk>/por-confirmar/<int:entry>/rechazar/", views_checkin.checkin_reject, name="checkin_reject"),
+    path("registro/<str:token>/", views_checkin.checkin_form, name="checkin_form"),
+    path("registro/<str:token>/gracias/", views_checkin.checkin_thanks, name="checkin_thanks"),
 ]

@@ -40,6 +40,8 @@ EXPECTED_SCOPED = {
     "workshops.Workshop",
     "workshops.Participant",
     "workshops.Attendance",
+    "workshops.CheckInLink",
+    "workshops.CheckInEntry",
     "mobile_windows.School",
     "mobile_windows.MobileWindow",
     "mobile_windows.WindowSession",
