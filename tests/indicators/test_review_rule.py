@@ -12,7 +12,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from indicators import figures
+from indicators import cells, figures
 from indicators.disaggregation import Sex
 from indicators.registry import IndicatorKey as K
 from indicators.registry import Review
@@ -21,6 +21,35 @@ from tests import factories
 
 DAY = datetime.date(2026, 3, 10)
 YEAR = {"periodo": "rango", "desde": "01/01/2026", "hasta": "31/12/2026"}
+
+
+@pytest.fixture(params=["live", "cells"], autouse=True)
+def figures_from(request, ref, monkeypatch):
+    """Each test runs twice: figures computed live (cells never built), and read from the
+    pre-computed cells, brought up to date by the refresh job before each page is read. In the
+    second run, the tests marked `reads_cells` must really have read cells (answers are counted);
+    staff pages and open-ended periods are computed live by design."""
+    answered = []
+    lookup = cells._lookup
+
+    def counting_lookup(*args, **kwargs):
+        found = lookup(*args, **kwargs)
+        answered.append(found is not None)
+        return found
+
+    monkeypatch.setattr(cells, "_lookup", counting_lookup)
+    if request.param == "cells":
+        cells.rebuild()
+    yield request.param
+    if request.param == "live":
+        assert not any(answered)
+    elif request.node.get_closest_marker("reads_cells"):  # coordinators' pages, standard periods
+        assert any(answered)
+
+
+def _settle():
+    """What the worker does after each change (a no-op when the cells were never built)."""
+    cells.refresh()
 
 
 @pytest.fixture
@@ -38,18 +67,21 @@ def world(office_a, staff_a, coordinator_x):
 
 
 def _home(client, user):
+    _settle()
     client.force_login(user)
     rows = client.get(reverse("home")).context["indicator_rows"]
     return {str(r["label"]): (r["value"], r["pending"]) for r in rows}
 
 
 def _muni_page(client, user, muni, **params):
+    _settle()
     client.force_login(user)
     response = client.get(reverse("municipalities:municipality_detail", args=[muni.pk]), params)
     return {str(label): (value, pending) for label, value, _t, _p, pending in response.context["figures"]}
 
 
 def _progress_row(client, user, muni, **params):
+    _settle()
     client.force_login(user)
     cl = client.get(reverse("admin:indicators_municipalprogress_changelist"), {**YEAR, **params}).context["cl"]
     row = next(r for r in cl.result_list if r.pk == muni.pk)
@@ -57,6 +89,7 @@ def _progress_row(client, user, muni, **params):
 
 
 def _report_total(client, user, **params):
+    _settle()
     client.force_login(user)
     response = client.get(reverse("reports:report"), {"year": 2026, "line": "workshops", **params})
     table = response.context["report"].tables[0]
@@ -69,6 +102,7 @@ PARTICIPANTS = str(K.PARTICIPANTS.label)
 HELD = str(K.WORKSHOPS_HELD.label)
 
 
+@pytest.mark.reads_cells
 def test_a_draft_counts_nowhere_and_a_returned_record_neither(client, world, staff_a, coordinator_x):
     assert _home(client, staff_a)[HELD] == (0, 0)
     review.submit(record=world["workshop"], by=staff_a)
@@ -79,6 +113,7 @@ def test_a_draft_counts_nowhere_and_a_returned_record_neither(client, world, sta
     assert _report_total(client, coordinator_x) == (0, 0)
 
 
+@pytest.mark.reads_cells
 def test_approval_moves_a_record_from_pending_to_official_on_every_page(client, world, staff_a, coordinator_x):
     review.submit(record=world["workshop"], by=staff_a)
     assert _home(client, staff_a)[HELD] == (0, 1)
@@ -95,12 +130,14 @@ def test_approval_moves_a_record_from_pending_to_official_on_every_page(client, 
     assert _report_total(client, coordinator_x) == (1, 0)
 
 
+@pytest.mark.reads_cells
 def test_the_option_to_include_pending_is_shared_by_pages_and_exports(client, world, staff_a, coordinator_x):
     review.submit(record=world["workshop"], by=staff_a)
     with_pending = {"revision": Review.WITH_PENDING.value}
     assert _muni_page(client, coordinator_x, world["muni"], **with_pending)[HELD] == (1, 1)
     assert _progress_row(client, coordinator_x, world["muni"], **with_pending)[:2] == (1, 1)
     assert _report_total(client, coordinator_x, **with_pending) == (1, 1)
+    _settle()
     response = client.get(reverse("reports:export", args=["csv"]), {"year": 2026, "line": "workshops"})
     rows = list(
         csv.reader(
@@ -132,6 +169,7 @@ def test_distinct_people_are_counted_once_when_pending_is_included(world, office
     factories.attendance(second, world["people"][0])
     review.submit(record=second, by=staff_a)
     munis = [world["muni"].pk]
+    _settle()
     official, pending = figures.figures_and_pending([K.PARTICIPANTS], munis, review=Review.WITH_PENDING)
     assert official[K.PARTICIPANTS] == 3
     assert pending[K.PARTICIPANTS] == 1
