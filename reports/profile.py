@@ -500,7 +500,9 @@ def _story(profile: Profile, styles) -> list:
         rows = [[_("Fecha"), _("Mesa temática"), _("Acciones abiertas")]]
         rows += [[f"{d:%d/%m/%Y}", Paragraph(escape(t), s["cell"]), str(n)] for d, t, n in profile.meetings]
         table = Table(rows, colWidths=[24 * mm, content_width - 60 * mm, 36 * mm], repeatRows=1)
-        table.setStyle(_table_style())
+        style = _table_style()
+        style.add("ALIGN", (1, 0), (1, -1), "LEFT")
+        table.setStyle(style)
         story.append(table)
     else:
         story.append(Paragraph(escape(_("Sin reuniones aprobadas en el periodo.")), s["body"]))
