@@ -22,11 +22,16 @@ from reports.models import ExportState
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
 }
 
 
 def kind_labels() -> dict:
-    return {"indicators": _("Informe de indicadores"), **{k: raw.title(k) for k in raw.KINDS}}
+    return {
+        "indicators": _("Informe de indicadores"),
+        **{k: raw.title(k) for k in raw.KINDS},
+        jobs.PROFILES: _("Perfiles municipales de un departamento"),
+    }
 
 
 def _job_or_404(request, pk):
