@@ -105,6 +105,7 @@ MATRIX: dict[str, Rule] = {
     "home": Rule(SIGNED_IN),
     "healthz": Rule(EVERYONE),
     "readyz": Rule(EVERYONE),
+    "transparency": Rule(EVERYONE),  # the public page: official figures, no personal data
     "login": Rule(EVERYONE),
     "logout": Rule(EVERYONE, method="post", login_redirect_ok=True),
     "password_change": Rule(SIGNED_IN),
