@@ -301,6 +301,9 @@ SITE_URL = env.str(
     "SITE_URL", default="http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS else f"https://{ALLOWED_HOSTS[0]}"
 ).rstrip("/")
 
+# How often the worker checks whether monthly report packs are due (reports.packs.tick).
+PACK_SCHEDULE_SECONDS = env.int("PACK_SCHEDULE_SECONDS", default=60)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

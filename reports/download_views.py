@@ -22,11 +22,16 @@ from reports.models import ExportState
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
 }
 
 
 def kind_labels() -> dict:
-    return {"indicators": _("Informe de indicadores"), **{k: raw.title(k) for k in raw.KINDS}}
+    return {
+        "indicators": _("Informe de indicadores"),
+        **{k: raw.title(k) for k in raw.KINDS},
+        jobs.PACK_KIND: _("Paquete mensual de informes"),
+    }
 
 
 def _job_or_404(request, pk):

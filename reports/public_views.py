@@ -55,7 +55,9 @@ def transparency(request):
     headers = public.headers()
     cards = {
         "events": list(zip(headers["events"], data["national"]["events"], strict=True)),
-        "people": [(label, cells[0]) for label, cells in zip(headers["people"], data["national"]["people"], strict=True)],
+        "people": [
+            (label, cells[0]) for label, cells in zip(headers["people"], data["national"]["people"], strict=True)
+        ],
     }
     return render(
         request,

@@ -47,7 +47,7 @@ def subtraction_attack(values, relations, status):
     """The reader's subtraction: a relation with one unknown gives it; what is found is known from
     then on; then the difference of two relations sharing cells is tried the same way."""
     known = {c: v for c, v in values.items() if status[c] == SHOWN}
-    equations = [{r.total: 1, **{p: -1 for p in r.parts}} for r in relations]
+    equations = [{r.total: 1, **dict.fromkeys(r.parts, -1)} for r in relations]
     for a, b in itertools.combinations(list(equations), 2):
         if set(a) & set(b):
             for sign in (1, -1):
@@ -114,7 +114,9 @@ def test_brute_force_every_hidden_cell_has_another_possible_value(municipalities
             trial[("d0", column)] = sum(trial[(u, column)] for u, c in values if c == column and u.startswith("d0m"))
             trial[("nation", column)] = trial[("d0", column)]
         consistent = all(
-            (trial[c] == values[c]) if status[c] == SHOWN else (0 <= trial[c] <= 4 if status[c] == SMALL else trial[c] >= 5)
+            (trial[c] == values[c])
+            if status[c] == SHOWN
+            else (0 <= trial[c] <= 4 if status[c] == SMALL else trial[c] >= 5)
             for c in values
         )
         if consistent:

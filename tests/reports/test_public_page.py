@@ -8,7 +8,6 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from geography.models import Municipality
 from indicators import figures as indicators
@@ -36,7 +35,9 @@ def data(known, office_a):
     """`known` plus a bigger San Salvador municipality: 9 women and 1 man in a workshop, a window
     session of 20 girls; participants with a DUI and a marker in their names."""
     m2 = known["m2"]
-    workshop = factories.workshop(office_a, m2, start_date=datetime.date(2026, 6, 1), end_date=datetime.date(2026, 6, 1))
+    workshop = factories.workshop(
+        office_a, m2, start_date=datetime.date(2026, 6, 1), end_date=datetime.date(2026, 6, 1)
+    )
     for i in range(10):
         person = factories.participant(
             office_a,
@@ -116,7 +117,9 @@ def test_totals_cannot_reveal_a_suppressed_cell(data):
         pk.update({("municipality", m.code): m.pk for m in pess})
         values, status = {}, {}
         for unit, row in units.items():
-            true_row = truth["nation"] if unit == ("nation",) else truth[unit[0]].get(pk[unit], dict.fromkeys(columns, 0))
+            true_row = (
+                truth["nation"] if unit == ("nation",) else truth[unit[0]].get(pk[unit], dict.fromkeys(columns, 0))
+            )
             for column, cell in zip(columns, row["people"][position], strict=True):
                 values[(unit, column)] = int(true_row[column])
                 status[(unit, column)] = cell["status"]
@@ -136,11 +139,15 @@ def test_no_personal_data_on_the_page(client, data):
 
 def test_a_submitted_record_changes_nothing(client, data, office_a, staff_a):
     before = client.get(URL).content.decode()
-    workshop = factories.workshop(office_a, data["m1"], start_date=datetime.date(2026, 7, 1), end_date=datetime.date(2026, 7, 1))
-    for i in range(30):
+    workshop = factories.workshop(
+        office_a, data["m1"], start_date=datetime.date(2026, 7, 1), end_date=datetime.date(2026, 7, 1)
+    )
+    for _i in range(30):
         factories.attendance(workshop, factories.participant(office_a))
     submit(record=workshop, by=staff_a)
-    draft = factories.workshop(office_a, data["m1"], start_date=datetime.date(2026, 7, 2), end_date=datetime.date(2026, 7, 2))
+    draft = factories.workshop(
+        office_a, data["m1"], start_date=datetime.date(2026, 7, 2), end_date=datetime.date(2026, 7, 2)
+    )
     factories.attendance(draft, factories.participant(office_a))
     cache.clear()
     after = client.get(URL).content.decode()
