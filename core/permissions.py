@@ -161,3 +161,9 @@ def needs_two_factor(user) -> bool:
 def lands_on_field_pages(user) -> bool:
     """Territorial staff start on their workshop list; everyone else on the dashboard."""
     return role_of(user) == Role.STAFF
+
+
+def sees_overview_map(user) -> bool:
+    """Coordinators, managers and administrators get the programme map on their home page
+    (coordinators zoomed to their department); territorial staff work from their lists."""
+    return needs_admin_site(role_of(user))

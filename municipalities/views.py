@@ -1,13 +1,14 @@
 """Staff pages: municipalities, thematic-table meetings, technical assistance, institutions, plans."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from core.permissions import is_writer as can_write
 from geography.models import Municipality, TerritorialOffice
 from indicators import figures as indicators
-from indicators import periods, registry
+from indicators import maps, periods, registry
 from indicators.figures import IndicatorKey
 from indicators.registry import Review
 from mobile_windows.models import MobileWindow, WindowSession
@@ -22,6 +23,7 @@ from workshops.models import Workshop
 MUNICIPALITY_KEYS = registry.keys("summary")
 INDEX_KEYS = registry.keys("headline")
 RECENT = 8
+INSET_KEY = IndicatorKey.PARTICIPANTS
 
 
 def _office_name():
@@ -127,6 +129,23 @@ def municipality_detail(request, pk):
         .filter(municipality=municipality)
         .select_related("institution")[:RECENT]
     )
+    # The inset: the municipality highlighted among its department's PESS municipalities (those
+    # the user may see), coloured by this year's unique participants.
+    inset = maps.indicator_map(
+        INSET_KEY,
+        Municipality.objects.visible_to(user).filter(
+            Q(department_id=municipality.department_id, pess_phase__isnull=False) | Q(pk=municipality.pk)
+        ),
+        period.start,
+        period.end,
+        user=user,
+        review=review,
+        department=municipality.department.code,
+        highlight=municipality.pk,
+        dom_id="mapa-municipio",
+        title=_("%(i)s en %(d)s (%(p)s)")
+        % {"i": IndicatorKey(INSET_KEY).label, "d": municipality.department.name, "p": period.label},
+    )
     return render(
         request,
         "municipalities/municipality_detail.html",
@@ -144,6 +163,7 @@ def municipality_detail(request, pk):
             "per_table": per_table,
             "assistance": assistance,
             "can_write": can_write(user),
+            "inset": inset,
         },
     )
 

@@ -3,26 +3,46 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from core.permissions import sees_overview_map
 from geography.models import Municipality
 from indicators import figures as indicators
-from indicators import periods, registry
+from indicators import maps, periods, registry
 from review.todo import todo_for
+
+MAP_KEY = indicators.IndicatorKey.PARTICIPANTS
 
 
 @login_required
 def home(request):
     """This year's official figures over the PESS municipalities the user may see, with what is
-    still pending review beside each (never inside)."""
+    still pending review beside each (never inside); for coordinators, managers and
+    administrators, the map of one indicator (`?indicador=`, unique participants by default),
+    zoomed to the coordinator's department."""
     period = periods.this_year()
-    municipalities = Municipality.objects.visible_to(request.user).pess()
+    user = request.user
+    municipalities = Municipality.objects.visible_to(user).pess()
     keys = indicators.IndicatorKey.values
-    official, pending = indicators.figures_and_pending(
-        keys, municipalities, period.start, period.end, user=request.user
-    )
+    official, pending = indicators.figures_and_pending(keys, municipalities, period.start, period.end, user=user)
     rows = [
         {"label": label, "value": official[key], "pending": pending[key], "part": registry.indicator(key).part_of}
         for key, label in indicators.IndicatorKey.choices
     ]
+    overview = None
+    map_key = request.GET.get("indicador") or MAP_KEY
+    if map_key not in keys:
+        map_key = MAP_KEY
+    if sees_overview_map(user):
+        department = user.office.department.code if user.office_id and not user.is_national else None
+        overview = maps.indicator_map(
+            map_key,
+            municipalities,
+            period.start,
+            period.end,
+            user=user,
+            department=department,
+            dom_id="mapa-inicio",
+            title=f"{indicators.IndicatorKey(map_key).label} ({period.label})",
+        )
     return render(
         request,
         "pess_tracker/home.html",
@@ -30,7 +50,10 @@ def home(request):
             "period": period,
             "indicator_rows": rows,
             "municipality_count": municipalities.count(),
-            "todo": todo_for(request.user),
+            "todo": todo_for(user),
+            "overview_map": overview,
+            "map_key": map_key,
+            "map_choices": indicators.IndicatorKey.choices,
         },
     )
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from geography.models import PessPhase, TerritorialOffice
 from indicators import figures as indicators
-from indicators import periods, registry
+from indicators import maps, periods, registry
 from indicators.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup
 from indicators.figures import IndicatorKey as K
 from indicators.registry import Review
@@ -57,6 +57,7 @@ class Report:
     tables: list[Table]
     charts: list[charts.Chart]
     filters: ReportFilters
+    map: maps.ChoroplethMap | None = None  # the charted indicator by municipality (page only, not exported)
 
 
 def _label(key) -> str:
@@ -294,12 +295,14 @@ def build_report(filters: ReportFilters, user) -> Report:
         if table:
             tables.append(table)
 
-    report_charts = _charts(filters, municipalities, municipality_list, user)
+    report_charts, report_map = _charts(filters, municipalities, municipality_list, user)
     title = _("Informe de indicadores PESS")
-    return Report(title, filters.describe(), timezone.localtime(), tables, report_charts, filters)
+    return Report(title, filters.describe(), timezone.localtime(), tables, report_charts, filters, report_map)
 
 
-def _charts(filters: ReportFilters, municipalities, municipality_list, user) -> list:
+def _charts(filters: ReportFilters, municipalities, municipality_list, user) -> tuple[list, maps.ChoroplethMap]:
+    """The two charts and the map of the charted indicator (the ranking and the map share one
+    query per source table: figures and pending by municipality)."""
     key = filters.chart
     first, last = chart_months(filters)
     series = indicators.figures([key], municipalities, first, last, by="month", user=user, review=filters.review)
@@ -315,7 +318,7 @@ def _charts(filters: ReportFilters, municipalities, municipality_list, user) -> 
     points = [(m.strftime("%m/%y"), by_month.get(m, 0)) for m in months]
     label = _label(key)
     period_text = filters.period.label if filters.period else _("todo el periodo")
-    ranking = indicators.figures(
+    ranking, ranking_pending = indicators.figures_and_pending(
         [key], municipalities, filters.start, filters.end, by="municipality", user=user, review=filters.review
     )
     names = {m.pk: m.name for m in municipality_list}
@@ -323,6 +326,18 @@ def _charts(filters: ReportFilters, municipalities, municipality_list, user) -> 
         ((names[pk], values[key]) for pk, values in ranking.items() if pk in names and values[key]),
         key=lambda item: (-item[1], item[0]),
     )[:RANKING_SIZE]
+    departments = {m.department.code for m in municipality_list}
+    report_map = maps.choropleth(
+        {pk: values[key] for pk, values in ranking.items()},
+        {pk: values[key] for pk, values in ranking_pending.items()},
+        title=_("%(i)s por municipio (%(p)s)") % {"i": label, "p": period_text},
+        selection=names,
+        decimal=registry.is_decimal(key),
+        pending_included=Review(filters.review) == Review.WITH_PENDING,
+        department=departments.pop() if len(departments) == 1 else None,
+        highlight=filters.municipality.pk if filters.municipality else None,
+        dom_id="mapa-informe",
+    )
     return [
         charts.bar_chart_over_time(
             _("%(i)s por mes") % {"i": label},
@@ -332,4 +347,4 @@ def _charts(filters: ReportFilters, municipalities, municipality_list, user) -> 
             _("Municipios con más %(i)s (%(p)s)") % {"i": label.lower(), "p": period_text},
             ranked,
         ),
-    ]
+    ], report_map

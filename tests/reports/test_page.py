@@ -28,7 +28,7 @@ def test_page_shows_tables_charts_and_export_links(known, manager, client):
     assert "Participantes únicos por sexo y grupo de edad" in html
     assert "Comparación con el periodo anterior (2025)" in html
     assert "Avance hacia las metas de 2026" in html
-    assert html.count("<svg") == 2
+    assert html.count("<svg") == 3  # two charts and the map (tests/indicators/test_maps.py)
     # Exports are background jobs: forms posting the page's filters (reports.jobs).
     assert 'action="/informes/descargas/solicitar/"' in html
     assert '<input type="hidden" name="year" value="2026">' in html and 'name="kind" value="attendance"' in html
