@@ -30,15 +30,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.permissions import Action, can, require
 from core.scoping import scopes_disabled
+from indicators import maps
+from indicators.registry import IndicatorKey as K
 from reports import builder, exports, jobs
 from reports.models import ExportJob, ExportState, MonthlyPack, PackFormat, PackSubscription
 
@@ -204,10 +208,50 @@ def write(job: ExportJob, part: Path) -> int:
             finally:
                 sheet.unlink(missing_ok=True)
         contents = [f"{stem}.{table_format}"]
+        map_name = f"mapa-participantes-{month:%Y-%m}.svg"
+        archive.writestr(map_name, map_svg(owner, filters))
+        contents.append(map_name)
         for extra in EXTRAS:
             contents += extra(job, filters, archive) or []
         archive.writestr("LEEME.txt", _readme(job, report, contents))
     return rows
+
+
+def map_svg(owner, filters) -> str:
+    """The month's map of unique participants by municipality of the owner's scope (their
+    department zoomed for a coordinator), as a standalone SVG file: the page's map styles are
+    copied into it (a file has no stylesheet), its legend is its description."""
+    national = owner.is_national or owner.office_id is None
+    the_map = maps.indicator_map(
+        K.PARTICIPANTS,
+        filters.municipalities(owner),
+        filters.start,
+        filters.end,
+        user=owner,
+        department=None if national else owner.office.department.code,
+        link=False,
+        title=_("%(indicator)s por municipio, %(period)s (solo registros aprobados)")
+        % {"indicator": K.PARTICIPANTS.label, "period": filters.period.label},
+    )
+    legend = "; ".join(label for _css, label in the_map.legend)
+    svg = str(the_map.svg)
+    head, rest = svg.split(">", 1)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'{head} width="1200" height="900"><style>{_map_css()}</style>'
+        f"<desc>{escape(_('Leyenda'))}: {escape(legend)}</desc>{rest}"
+    )
+
+
+def _map_css() -> str:
+    """The choropleth's rules of static/css/app.css (fills and strokes by class)."""
+    css = finders.find("css/app.css")
+    rules = []
+    if css:
+        for line in Path(css).read_text(encoding="utf-8").splitlines():
+            if line.startswith(".choropleth-svg") and ":hover" not in line and ":focus" not in line:
+                rules.append(line.replace("var(--radius)", "4px").replace("max-height: 75vh;", ""))
+    return "".join(rules)
 
 
 def _readme(job, report, contents) -> str:

@@ -12,20 +12,22 @@ reserved, and a hidden value is never stored here (only its status), so not even
 it. Counts of events (workshops, window sessions, technical assistance, table meetings) are shown
 as they are: they count activities, not people. Nothing names a person or an institution.
 
-The result is plain data kept in Django's cache under a key that depends on the year alone (no
-user, no language), for PUBLIC_FIGURES_CACHE_SECONDS (10 minutes by default).
+The result is plain data (and the map, an activity count by municipality: `MAP_KEY`) kept in
+Django's cache under a key that depends on the year and the language only (never on a user), for
+PUBLIC_FIGURES_CACHE_SECONDS (10 minutes by default).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from core.scoping import scopes_disabled
 from geography.models import Department, Municipality
 from indicators import figures as indicators
-from indicators import periods, registry
+from indicators import maps, periods, registry
 from indicators.registry import IndicatorKey as K
 from indicators.registry import Review
 from reports import disclosure
@@ -35,6 +37,9 @@ CACHE_VERSION = 1
 PEOPLE_KEYS = (K.PARTICIPANTS, K.PEOPLE_REACHED)
 # Headline counts of activities (not of people): shown without suppression.
 EVENT_KEYS = tuple(key for key in registry.keys("headline") if key not in PEOPLE_KEYS)
+# The map shows an activity count: its classes and table give exact figures per municipality,
+# which a people count must not (its small cells are protected).
+MAP_KEY = K.WORKSHOPS_HELD
 PART_NAMES = ("women", "men", "unknown")
 
 
@@ -44,7 +49,9 @@ def public_years(today=None) -> list[int]:
 
 
 def cache_key(year: int) -> str:
-    return f"pess:public-figures:v{CACHE_VERSION}:{year}"
+    """The year's key: the same for every visitor (signed in or not); per language, because the
+    map's title and legend are words."""
+    return f"pess:public-figures:v{CACHE_VERSION}:{year}:{translation.get_language() or settings.LANGUAGE_CODE}"
 
 
 def public_figures(year: int) -> dict:
@@ -88,15 +95,25 @@ def compute(year: int) -> dict:
 
     def row(unit, name, code=""):
         return {
+            "pk": unit[-1] if len(unit) > 1 else None,
             "name": name,
             "code": code,
             "events": [int(rows[unit][key] or 0) for key in EVENT_KEYS],
             "people": [people[key][unit] for key in PEOPLE_KEYS],
         }
 
+    workshops = {m.pk: int(rows[("municipality", m.pk)][MAP_KEY] or 0) for m in municipalities}
+    the_map = maps.choropleth(
+        workshops,
+        title=_("%(indicator)s por municipio PESS, %(year)s") % {"indicator": K(MAP_KEY).label, "year": year},
+        selection=set(workshops),
+        link=False,  # municipality pages need a login
+        dom_id="mapa-publico",
+    )
     return {
         "year": year,
         "computed_at": timezone.now(),
+        "map": the_map,
         "national": row(("nation",), "El Salvador"),
         "departments": [
             {

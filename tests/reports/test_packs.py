@@ -9,6 +9,7 @@ import zoneinfo
 import openpyxl
 import pytest
 import time_machine
+from defusedxml import ElementTree
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -99,6 +100,11 @@ def test_a_coordinator_gets_last_months_pack_of_their_department_and_one_email(
         departments = set(Department.objects.values_list("name", flat=True))
         assert {r[0] for r in workshops} & departments == {"San Salvador"}  # the coordinator's department only
         assert "solo registros aprobados" in archive.read("LEEME.txt").decode()
+        svg = archive.read("mapa-participantes-2026-11.svg").decode()
+        root = ElementTree.fromstring(svg)  # a well-formed, standalone SVG file with its styles
+        assert root.tag == "{http://www.w3.org/2000/svg}svg" and "<style>" in svg and ".c0" in svg
+        assert f"<title>{november['m_ss'].name}: 3" in svg  # its figure on hover
+        assert november["m_sa"].name not in svg  # another department's municipality is not named
 
         # A second run of the scheduler (a restart, another worker) builds and sends nothing more.
         run_worker()

@@ -76,6 +76,9 @@ def test_answers_without_login_with_official_figures(client, data):
     assert m2["people"][0][3]["status"] == disclosure.SMALL  # 0 not recorded
     # events are published whole: m2 has w2 and the new workshop
     assert m2["events"][public.EVENT_KEYS.index("workshops_held")] == 2
+    # the map: all 262 municipalities drawn, workshops of the PESS ones, no link to login-only pages
+    assert figures["map"].drawn == 262 and figures["map"].row(data["m2"].pk).value == 2
+    assert 'id="mapa-publico"' in html and "/municipios/" not in html
 
 
 def test_no_people_count_under_5_is_shown(client, data):
