@@ -55,7 +55,7 @@ def data(known, office_a):
 
 def _people_cells(html: str) -> list[str]:
     """The text of every cell of the "Personas" tables and of the national cards."""
-    tables = re.findall(r"<caption>Personas.*?</table>", html, flags=re.S)
+    tables = re.findall(r"<caption class=\"visually-hidden\">Personas.*?</table>", html, flags=re.S)
     cells = [c for t in tables for c in re.findall(r'<td class="num">(.*?)</td>', t, flags=re.S)]
     return cells
 
