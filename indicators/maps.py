@@ -5,30 +5,36 @@ No tiles, no scripts, no CDN: the boundaries come from `geography.boundaries`, t
 so the map works offline and under the strict CSP. Every map comes with its "table twin", the
 same numbers as a keyboard-accessible table, rendered by `templates/includes/choropleth.html`.
 
-Public API (other apps: the reports page, the home page, the municipality page, the municipal
-profile PDF, the public page):
+Public API (other apps: the reports page, the home page, the municipality page, the public page
+and monthly packs; the profile PDF draws its inset from `geography.boundaries` with ReportLab):
 
 - `choropleth(values, pending=None, *, title, selection=None, decimal=False, pending_included=False,
-  department=None, highlight=None, link=True, dom_id="mapa") -> ChoroplethMap`
+  department=None, highlight=None, link=True, dom_id="mapa", display=None) -> ChoroplethMap`
   draws any {municipality id: figure} (and {municipality id: pending count}). `selection` is the
   set of municipality ids whose figure the map shows (default: the keys of `values` and
   `pending`); a selected municipality without a figure is in the "sin datos" class. The PESS
   municipalities are outlined, the others greyed; `department` (DIGESTYC code, e.g. "06") zooms
   to that department; `highlight` (a municipality id) outlines one municipality; `link` makes each
-  selected PESS municipality a focusable link to its page (off for the public page).
+  selected PESS municipality a focusable link to its page (off for the public page); `display`
+  ({municipality id: text}) replaces the figure shown in the titles and the table twin (e.g. "<5"
+  on a public page; classes still come from `values`, so pass what may be shown).
 - `indicator_map(key, municipalities, start=None, end=None, *, user=None, review=Review.OFFICIAL,
   department=None, highlight=None, link=True, dom_id="mapa", title=None) -> ChoroplethMap`
   computes the figures of indicator `key` by municipality (`figures_and_pending`, one query per
   source table, scoped to `user`) over `municipalities` (a queryset) and draws them.
 - `classify(values, classes=5) -> list[MapClass]`: quantile classes over the positive figures.
 
-Include it in a template with `{% include "includes/choropleth.html" with map=the_map %}`; the
-`ChoroplethMap.svg` alone is safe markup for other uses (a monthly pack's SVG file).
+`ChoroplethMap.standalone_svg(width=1200)` is the same map as an SVG file of its own (colours in
+an embedded `<style>`, no links): for downloads and monthly packs.
+
+Include it in a template with `{% include "includes/choropleth.html" with map=the_map %}` (map,
+legend, table twin); `ChoroplethMap.svg` alone is safe markup to place in another template.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -46,6 +52,26 @@ CLASSES = 5
 NO_DATA = "c0"  # a selected municipality with no figure (or 0)
 OUTSIDE = "out"  # not on this map's selection (not PESS, outside the user's scope or the filters)
 MIN_ASPECT = 1.0  # a zoomed map is at least as wide as it is high, so neighbours give context
+
+# The map's colours for an SVG file on its own (a download, a monthly pack): pages use the same
+# rules from static/css/app.css (tests/indicators/test_maps.py keeps the two in step).
+FILLS = {
+    "c1": "#ede4f5",
+    "c2": "#c9b1e0",
+    "c3": "#9f78c6",
+    "c4": "#7443a3",
+    "c5": "#3f1a63",
+    "c0": "#fff8d6",
+    "out": "#dfe3e8",
+}
+STANDALONE_CSS = (
+    "svg{background:#e8f0f7}path{stroke:#fff;stroke-width:.7;vector-effect:non-scaling-stroke;stroke-linejoin:round}"
+    + "".join(f".{css},.{css} path{{fill:{fill}}}" for css, fill in FILLS.items())
+    + ".out.pess{fill:#cfd4db;stroke:#9aa3af;stroke-width:1}"
+    + "a.pess path,path.pess:not(.out){stroke:#2e1546;stroke-width:1.5}"
+    + ".map-departments{fill:none;stroke:#334155;stroke-width:2}"
+    + ".map-highlight{fill:none;stroke:#f59e0b;stroke-width:4}"
+)
 
 
 @dataclass(frozen=True)
@@ -71,10 +97,11 @@ class MapRow:
     class_label: str
     url: str | None
     decimal: bool = False
+    shown: str | None = None  # the figure as displayed, when the caller overrides it ("<5")
 
     @property
     def value_text(self) -> str:
-        return fmt(self.value, self.decimal)
+        return self.shown if self.shown is not None else fmt(self.value, self.decimal)
 
     @property
     def pending_text(self) -> str:
@@ -102,6 +129,17 @@ class ChoroplethMap:
 
     def row(self, pk: int) -> MapRow | None:
         return next((row for row in self.rows if row.pk == pk), None)
+
+    def standalone_svg(self, width: int = 1200) -> str:
+        """The map as an SVG document on its own (a file, not a page): its colours in a `<style>`
+        element, a pixel size, and no links (a file has no session to open them with)."""
+        svg = str(self.svg)
+        svg = re.sub(r'<a href="[^"]*" tabindex="0" ', "<g ", svg).replace("</a>", "</g>")
+        _x, _y, w, h = (float(v) for v in re.search(r'viewBox="([^"]+)"', svg).group(1).split())
+        size = f'width="{width}" height="{round(width * h / w)}" '
+        svg = svg.replace("<svg ", f"<svg {size}", 1)
+        head = svg.index(">") + 1
+        return f'<?xml version="1.0" encoding="UTF-8"?>\n{svg[:head]}<style>{STANDALONE_CSS}</style>{svg[head:]}'
 
 
 def fmt(value, decimal: bool = False) -> str:
@@ -171,8 +209,8 @@ def _intersects(box, other) -> bool:
     return x0 <= x + w and x1 >= x and y0 <= y + h and y1 >= y
 
 
-def _title_text(name: str, value, pending, decimal: bool, pending_included: bool) -> str:
-    text = f"{name}: {fmt(value, decimal)}"
+def _title_text(name: str, value, pending, decimal: bool, pending_included: bool, shown: str | None) -> str:
+    text = f"{name}: {shown if shown is not None else fmt(value, decimal)}"
     if pending:
         if pending_included:
             text += " " + _("(de ellos %(n)s pendientes de revisión)") % {"n": fmt(pending, decimal)}
@@ -193,6 +231,7 @@ def choropleth(
     highlight: int | None = None,
     link: bool = True,
     dom_id: str = "mapa",
+    display: dict | None = None,
 ) -> ChoroplethMap:
     """The map of `values` ({municipality id: figure}); see the module docstring."""
     pending = pending or {}
@@ -232,7 +271,8 @@ def choropleth(
         css_class = map_class.css if map_class else NO_DATA
         class_label = map_class.label if map_class else _("Sin datos (0)")
         url = reverse("municipalities:municipality_detail", args=[pk]) if link and is_pess else None
-        text = escape(_title_text(name, value, waiting, decimal, pending_included))
+        shown = display.get(pk) if display else None
+        text = escape(_title_text(name, value, waiting, decimal, pending_included, shown))
         css = f"m {css_class}" + (" pess" if is_pess else "") + (" hl" if pk == highlight else "")
         if url:
             part = (
@@ -242,7 +282,9 @@ def choropleth(
         else:
             part = f'<path class="{css}" data-m="{code}" d="{paths[code]}"><title>{text}</title></path>'
         (pess_parts if is_pess else outside_parts).append(part)
-        rows.append(MapRow(pk, code, name, dept_name, is_pess, value, waiting, css_class, class_label, url, decimal))
+        rows.append(
+            MapRow(pk, code, name, dept_name, is_pess, value, waiting, css_class, class_label, url, decimal, shown)
+        )
 
     departments = "".join(
         d

@@ -5,6 +5,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from core.permissions import Action, can
 from core.permissions import is_writer as can_write
 from geography.models import Municipality, TerritorialOffice
 from indicators import figures as indicators
@@ -164,6 +165,9 @@ def municipality_detail(request, pk):
             "assistance": assistance,
             "can_write": can_write(user),
             "inset": inset,
+            "can_export": can(user, Action.EXPORT),
+            "this_year": period.start.year,
+            "months": range(1, 13),
         },
     )
 

@@ -23,6 +23,7 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "zip": "application/zip",
+    "pdf": "application/pdf",
 }
 
 
@@ -31,6 +32,7 @@ def kind_labels() -> dict:
         "indicators": _("Informe de indicadores"),
         **{k: raw.title(k) for k in raw.KINDS},
         jobs.PACK_KIND: _("Paquete mensual de informes"),
+        jobs.PROFILES: _("Perfiles municipales de un departamento"),
     }
 
 

@@ -34,15 +34,22 @@ from core.errors import DomainError
 from core.events import record_export
 from core.permissions import Action, may_fetch_file, require
 from core.scoping import scope
-from reports import builder, exports, raw
+from reports import builder, exports, profile, raw
 from reports.forms import ReportFilterForm
 from reports.models import ExportJob, ExportState
 
 logger = logging.getLogger("pess.exports")
 
-KINDS = ("indicators", *raw.KINDS)  # what users may ask for; monthly packs are queued by reports.packs
+PROFILES = "profiles"  # a department bundle of municipal profiles (reports.profile), as PDF
+KINDS = ("indicators", *raw.KINDS, PROFILES)  # what users may ask for; monthly packs are queued by reports.packs
 PACK_KIND = "monthly_pack"
 FORMATS = ("csv", "xlsx")
+
+
+def formats_for(kind: str) -> tuple[str, ...]:
+    return ("pdf",) if kind == PROFILES else FORMATS
+
+
 FILTER_KEYS = ("level", "department", "municipality", "phase", "period", "year", "quarter", "month", "start", "end")
 FILTER_KEYS_REPORT = (*FILTER_KEYS, "line", "chart")
 
@@ -91,6 +98,16 @@ def _form(kind: str, filters: dict, user, default_period: str = "year") -> Repor
     return form
 
 
+def _profiles_description(form: ReportFilterForm) -> str:
+    """A bundle is one department's profiles: the department is required."""
+    filters = form.filters()
+    if filters.department is None:
+        raise DomainError(
+            "bad_filters", _("Elija un departamento: el PDF reúne los perfiles de sus municipios."), field="department"
+        )
+    return str(_("Perfiles municipales · %(f)s") % {"f": filters.describe(records=True)})
+
+
 # --- The service API --------------------------------------------------------------------------
 
 
@@ -103,19 +120,19 @@ def request_export(*, user, kind: str, filters, fmt: str, request=None, default_
     require(user, Action.EXPORT)
     if kind not in KINDS:
         raise DomainError("bad_kind", _("Contenido de exportación desconocido."))
-    if fmt not in FORMATS:
+    if fmt not in formats_for(kind):
+        if kind == PROFILES:
+            raise DomainError("bad_format", _("Los perfiles municipales se preparan en PDF."))
         raise DomainError("bad_format", _("Formato desconocido: use CSV o XLSX."))
     cleaned = _clean_filters(kind, filters)
     if "period" not in cleaned:
         cleaned["period"] = default_period
     form = _form(kind, cleaned, user)
-    job = ExportJob.objects.create(
-        owner=user,
-        kind=kind,
-        fmt=fmt,
-        filters=cleaned,
-        description=form.filters().describe(records=kind != "indicators")[:300],
-    )
+    if kind == PROFILES:
+        description = _profiles_description(form)
+    else:
+        description = form.filters().describe(records=kind != "indicators")
+    job = ExportJob.objects.create(owner=user, kind=kind, fmt=fmt, filters=cleaned, description=description[:300])
     _enqueue(job)
     record_export(user, cleaned, 0, request=request, export=f"{kind}_{fmt}", outcome="requested", job=job.pk)
     return job
@@ -357,6 +374,13 @@ def _write(job: ExportJob, part: Path) -> int:
         return packs.write(job, part)
     form = _form(job.kind, job.filters, owner)
     filters = form.filters()
+    if job.kind == PROFILES:
+        _profiles_description(form)  # the department is still required (and still visible)
+        progress = Progress(job, every=1)
+        progress.total(len(profile.bundle_municipalities(filters.department, owner)))
+        pdf = profile.department_bundle_pdf(filters.department, filters.period, owner, progress=progress)
+        part.write_bytes(pdf)
+        return progress.last
     if job.kind == "indicators":
         report = builder.build_report(filters, owner)
         rows = sum(len(t.rows) for t in report.tables)

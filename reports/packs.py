@@ -9,8 +9,9 @@ builds last month's pack of their scope, puts it in «Mis descargas» and e-mail
 A pack is an ExportJob (kind "monthly_pack", a ZIP) run by `reports.jobs.run` like any export:
 inside `scope(owner)`, written as a partial file and renamed when whole, listed and served by
 «Mis descargas» to its owner only, expired after EXPORT_RETENTION_DAYS. It holds the indicators
-report of the month by municipality (XLSX or CSV, official figures only), a LEEME.txt, and the
-municipal profile PDFs and the map when the reports app provides them (`EXTRAS`).
+report of the month by municipality (XLSX or CSV, official figures only), the map of unique
+participants (SVG, indicators.maps), the municipal profiles (one PDF per department,
+reports.profile) and a LEEME.txt.
 
 `tick` runs inside the worker (`export_worker`: once at start, then every PACK_SCHEDULE_SECONDS
 in a thread): for each active subscription switched on before this month began, it creates the
@@ -26,41 +27,29 @@ from __future__ import annotations
 import datetime
 import logging
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from django.utils.html import escape
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 from core.permissions import Action, can, require
 from core.scoping import scopes_disabled
+from geography.models import Department
 from indicators import maps
 from indicators.registry import IndicatorKey as K
-from reports import builder, exports, jobs
+from reports import builder, exports, jobs, profile
 from reports.models import ExportJob, ExportState, MonthlyPack, PackFormat, PackSubscription
 
 logger = logging.getLogger("pess.exports")
 
 KIND = jobs.PACK_KIND
 FMT = "zip"
-
-# More contents for a pack: callables (job, filters, zip_file) -> rows added, registered by the
-# modules that make them (the municipal profile PDFs, the map), in the order they are added.
-EXTRAS: list[Callable] = []
-
-
-def register_extra(function: Callable) -> Callable:
-    if function not in EXTRAS:
-        EXTRAS.append(function)
-    return function
-
 
 # --- Subscriptions ------------------------------------------------------------------------------
 
@@ -211,16 +200,14 @@ def write(job: ExportJob, part: Path) -> int:
         map_name = f"mapa-participantes-{month:%Y-%m}.svg"
         archive.writestr(map_name, map_svg(owner, filters))
         contents.append(map_name)
-        for extra in EXTRAS:
-            contents += extra(job, filters, archive) or []
+        contents += profile_pdfs(owner, filters, archive)
         archive.writestr("LEEME.txt", _readme(job, report, contents))
     return rows
 
 
 def map_svg(owner, filters) -> str:
     """The month's map of unique participants by municipality of the owner's scope (their
-    department zoomed for a coordinator), as a standalone SVG file: the page's map styles are
-    copied into it (a file has no stylesheet), its legend is its description."""
+    department zoomed for a coordinator), as a standalone SVG file (indicators.maps)."""
     national = owner.is_national or owner.office_id is None
     the_map = maps.indicator_map(
         K.PARTICIPANTS,
@@ -233,25 +220,19 @@ def map_svg(owner, filters) -> str:
         title=_("%(indicator)s por municipio, %(period)s (solo registros aprobados)")
         % {"indicator": K.PARTICIPANTS.label, "period": filters.period.label},
     )
-    legend = "; ".join(label for _css, label in the_map.legend)
-    svg = str(the_map.svg)
-    head, rest = svg.split(">", 1)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'{head} width="1200" height="900"><style>{_map_css()}</style>'
-        f"<desc>{escape(_('Leyenda'))}: {escape(legend)}</desc>{rest}"
-    )
+    return the_map.standalone_svg()
 
 
-def _map_css() -> str:
-    """The choropleth's rules of static/css/app.css (fills and strokes by class)."""
-    css = finders.find("css/app.css")
-    rules = []
-    if css:
-        for line in Path(css).read_text(encoding="utf-8").splitlines():
-            if line.startswith(".choropleth-svg") and ":hover" not in line and ":focus" not in line:
-                rules.append(line.replace("var(--radius)", "4px").replace("max-height: 75vh;", ""))
-    return "".join(rules)
+def profile_pdfs(owner, filters, archive) -> list[str]:
+    """The municipal profiles of the month (reports.profile): one PDF per department the owner
+    sees, with a page (or two) per PESS municipality."""
+    names = []
+    visible = filters.municipalities(owner).values("department")
+    for department in Department.objects.filter(pk__in=visible).order_by("name"):
+        name = f"perfiles-{slugify(department.name)}-{filters.period.start:%Y-%m}.pdf"
+        archive.writestr(name, profile.department_bundle_pdf(department, filters.period, owner))
+        names.append(name)
+    return names
 
 
 def _readme(job, report, contents) -> str:

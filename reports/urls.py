@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.report, name="report"),
     path("exportar.<str:fmt>", views.export_report, name="export"),
     path("registros/<str:kind>.<str:fmt>", views.export_raw, name="export_raw"),
+    path("municipios/<int:pk>/perfil.pdf", views.municipality_profile, name="municipality_profile"),
     path("descargas/", download_views.my_downloads, name="downloads"),
     path("descargas/solicitar/", download_views.request_export, name="request_export"),
     path("descargas/<int:pk>/", download_views.job_detail, name="job"),

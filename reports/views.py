@@ -4,14 +4,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core.events import record_export
-from reports import builder, exports, raw
+from geography.models import Municipality
+from indicators import periods
+from reports import builder, exports, profile, raw
 from reports.forms import ReportFilterForm
 
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -115,3 +117,23 @@ def export_raw(request, kind, fmt):
     record_export(request.user, request.GET.dict(), rows, request=request, export=f"{kind}_xlsx", outcome="completed")
     output.seek(0)
     return FileResponse(output, as_attachment=True, filename=_filename(stem, "xlsx"), content_type=XLSX_TYPE)
+
+
+@login_required
+@require_GET
+def municipality_profile(request, pk):
+    """The municipal profile PDF (reports.profile) for the period of the GET parameters (this year
+    by default), for anyone who may see the municipality's page: another department's is a 404."""
+    municipality = get_object_or_404(Municipality.objects.visible_to(request.user).select_related("department"), pk=pk)
+    try:
+        period = periods.from_params(request.GET, default="year")
+    except (periods.PeriodError, ValueError) as error:
+        message = str(error) if isinstance(error, periods.PeriodError) else _("tipo de periodo desconocido")
+        messages.error(request, _("No se pudo preparar el perfil: %(e)s.") % {"e": message})
+        return redirect(municipality.get_absolute_url())
+    pdf = profile.profile_pdf(municipality, period, request.user)
+    record_export(request.user, request.GET.dict(), 1, request=request, export="profile_pdf", outcome="completed")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    stamp = f"{period.start:%Y%m%d}-{period.end:%Y%m%d}" if period else "todo"
+    response["Content-Disposition"] = f'attachment; filename="pess-perfil-{municipality.code}-{stamp}.pdf"'
+    return response

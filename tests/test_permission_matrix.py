@@ -267,6 +267,8 @@ MATRIX.update(
         # --- export jobs (reports/download_views.py): the world's job belongs to the administrator,
         # so everyone else gets 404; it never ran, so its file is 404 for everyone (the owner's
         # download is tested in tests/reports/test_jobs.py) ---
+        # The municipal profile PDF: whoever sees the municipality's page (another department's is a 404).
+        "reports:municipality_profile": Rule(SIGNED_IN, kwargs=_pk(Municipality), per_office=True),
         "reports:downloads": Rule(SIGNED_IN),
         "reports:request_export": Rule(None, method="post", data={"kind": "attendance", "fmt": "csv"}),
         "reports:job": Rule(ADMINISTRATOR, kwargs=_pk(ExportJob)),

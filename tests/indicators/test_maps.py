@@ -252,3 +252,32 @@ def test_indicator_map_counts_only_what_review_selects(ref, office_a, staff_a, m
     assert (official.row(municipality.pk).value, official.row(municipality.pk).pending) == (1, 1)
     both = maps.indicator_map(K.ATTENDANCES, Municipality.objects.pess(), user=manager, review=Review.WITH_PENDING)
     assert both.row(municipality.pk).value == 2
+
+
+def test_standalone_svg_carries_the_page_colours_and_no_links(ref):
+    from pathlib import Path
+
+    from defusedxml import ElementTree
+
+    ids = list(Municipality.objects.pess().values_list("pk", flat=True))
+    drawn = maps.choropleth({pk: i for i, pk in enumerate(ids)}, title="Participantes", selection=ids)
+    document = drawn.standalone_svg(width=800)
+    root = ElementTree.fromstring(document.encode())  # well-formed XML
+    assert root.get("width") == "800" and "<a " not in document and "<style>" in document
+    assert (
+        len(root.findall(".//{http://www.w3.org/2000/svg}path[@data-m]"))
+        + len(root.findall(".//{http://www.w3.org/2000/svg}g[@data-m]"))
+        == 262
+    )
+    css = (Path(__file__).resolve().parents[2] / "static" / "css" / "app.css").read_text()
+    for name, fill in maps.FILLS.items():
+        if name != "out":
+            assert f".choropleth-svg .{name}, .choropleth-svg .{name} path {{ fill: {fill}; }}" in css
+    assert f".choropleth-svg .out {{ fill: {maps.FILLS['out']}; }}" in css
+
+
+def test_display_text_replaces_the_figure_shown(ref):
+    municipality = Municipality.objects.pess().first()
+    drawn = maps.choropleth({municipality.pk: 3}, title="t", display={municipality.pk: "<5"})
+    assert f"{municipality.name}: &lt;5</title>" in str(drawn.svg)
+    assert drawn.row(municipality.pk).value_text == "<5"

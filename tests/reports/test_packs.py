@@ -12,6 +12,7 @@ import time_machine
 from defusedxml import ElementTree
 from django.core.management import call_command
 from django.urls import reverse
+from pypdf import PdfReader
 
 from core.errors import DomainError
 from geography.models import Department
@@ -105,6 +106,10 @@ def test_a_coordinator_gets_last_months_pack_of_their_department_and_one_email(
         assert root.tag == "{http://www.w3.org/2000/svg}svg" and "<style>" in svg and ".c0" in svg
         assert f"<title>{november['m_ss'].name}: 3" in svg  # its figure on hover
         assert november["m_sa"].name not in svg  # another department's municipality is not named
+        profiles = PdfReader(io.BytesIO(archive.read("perfiles-san-salvador-2026-11.pdf")))
+        text = " ".join(page.extract_text() for page in profiles.pages)
+        assert november["m_ss"].name in text and november["m_sa"].name not in text
+        assert [n for n in archive.namelist() if n.startswith("perfiles-")] == ["perfiles-san-salvador-2026-11.pdf"]
 
         # A second run of the scheduler (a restart, another worker) builds and sends nothing more.
         run_worker()
