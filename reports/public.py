@@ -19,6 +19,8 @@ PUBLIC_FIGURES_CACHE_SECONDS (10 minutes by default).
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
@@ -33,6 +35,7 @@ from indicators.registry import Review
 from reports import disclosure
 
 CACHE_VERSION = 1
+STALE_FACTOR = 6  # figures stay in the cache this many times their freshness, to be served while refreshed
 # Indicators of people, each with its women's, men's and sex-not-recorded parts (registry order).
 PEOPLE_KEYS = (K.PARTICIPANTS, K.PEOPLE_REACHED)
 # Headline counts of activities (not of people): shown without suppression.
@@ -55,12 +58,26 @@ def cache_key(year: int) -> str:
 
 
 def public_figures(year: int) -> dict:
-    """The page's figures for `year` (one of `public_years()`), from the cache when fresh."""
+    """The page's figures for `year` (one of `public_years()`), from the cache when fresh.
+
+    Figures older than PUBLIC_FIGURES_CACHE_SECONDS are computed again by one request (a lock
+    in the cache) while the others keep serving the previous ones, whose date the page shows:
+    a busy public page never computes the national figures many times at once. Only when
+    nothing is cached at all does every request wait for the computation.
+    """
     key = cache_key(year)
+    fresh_for = settings.PUBLIC_FIGURES_CACHE_SECONDS
     data = cache.get(key)
-    if data is None:
+    if data is not None:
+        if timezone.now() - data["computed_at"] < datetime.timedelta(seconds=fresh_for):
+            return data
+        if not cache.add(f"{key}:refreshing", 1, timeout=120):
+            return data  # another request is computing them
+    try:
         data = compute(year)
-        cache.set(key, data, settings.PUBLIC_FIGURES_CACHE_SECONDS)
+        cache.set(key, data, fresh_for * STALE_FACTOR)
+    finally:
+        cache.delete(f"{key}:refreshing")
     return data
 
 

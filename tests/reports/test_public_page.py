@@ -5,6 +5,7 @@ import datetime
 import re
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -191,3 +192,20 @@ def test_throttled_per_address_with_a_spanish_429(client, data, settings):
     assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
     assert "Se recibieron demasiadas solicitudes desde su dirección" in refused.content.decode()
     assert client.get(URL, REMOTE_ADDR="10.9.9.8").status_code == 200  # another address
+
+
+def test_old_figures_are_computed_again_by_one_request(client, data, settings):
+    """After PUBLIC_FIGURES_CACHE_SECONDS the figures are computed again; while one request
+    computes them, the others get the previous ones (with their date)."""
+    first = public.public_figures(2026)
+    later = first["computed_at"] + datetime.timedelta(seconds=settings.PUBLIC_FIGURES_CACHE_SECONDS + 1)
+    with time_machine.travel(later, tick=False):
+        cache.add(f"{public.cache_key(2026)}:refreshing", 1)  # another request is computing
+        with CaptureQueriesContext(connection) as stale:
+            assert public.public_figures(2026)["computed_at"] == first["computed_at"]
+        assert stale.captured_queries == []
+        cache.delete(f"{public.cache_key(2026)}:refreshing")
+        with CaptureQueriesContext(connection) as refresh:
+            again = public.public_figures(2026)
+        assert again["computed_at"] == later and refresh.captured_queries
+        assert public.public_figures(2026)["computed_at"] == later
