@@ -69,6 +69,10 @@ def _text(response) -> str:
         return "\n".join(
             str(cell) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for cell in row
         )
+    if "application/pdf" in content_type:  # the municipal profile (reports.profile)
+        import pypdf
+
+        return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
     body = data.decode("utf-8", "replace")
     if "json" in content_type:
         return json.dumps(json.loads(body), ensure_ascii=False)
@@ -126,6 +130,7 @@ def _seeds(people):
     ]
     for version in people[0].history.all():
         urls.append(reverse("admin:workshops_participant_simple_history", args=[people[0].pk, version.pk]))
+    urls.append(reverse("reports:municipality_profile", args=[workshop.municipality_id]))
     for fmt in ("csv", "xlsx"):
         urls.append(reverse("reports:export", args=[fmt]))
         urls += [reverse("reports:export_raw", args=[kind, fmt]) for kind in raw.KINDS]
