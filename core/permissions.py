@@ -28,6 +28,7 @@ class Action(StrEnum):
     SEE_PERSONAL_DATA = "see_personal_data"  # names, DUI and contact details of participants
     SET_TARGETS = "set_targets"
     EXPORT = "export"  # figures and pseudonymous raw-record exports
+    RECEIVE_PACKS = "receive_packs"  # subscribe to the monthly report pack of one's scope
 
 
 # The people of an office who do its field work (e.g. listed as present at a thematic-table meeting).
@@ -46,9 +47,10 @@ TABLE: dict[str, frozenset[Action]] = {
             Action.MERGE_PEOPLE,
             Action.SEE_PERSONAL_DATA,
             Action.EXPORT,
+            Action.RECEIVE_PACKS,
         }
     ),
-    Role.MANAGER: frozenset({Action.SET_TARGETS, Action.EXPORT}),
+    Role.MANAGER: frozenset({Action.SET_TARGETS, Action.EXPORT, Action.RECEIVE_PACKS}),
     Role.ADMINISTRATOR: frozenset(Action),
 }
 
@@ -67,6 +69,7 @@ DENIED_MESSAGES = {
     Action.SEE_PERSONAL_DATA: _("Su perfil no permite ver datos personales."),
     Action.SET_TARGETS: _("Solo la gerencia nacional define metas."),
     Action.EXPORT: _("Su perfil no permite exportar."),
+    Action.RECEIVE_PACKS: _("El paquete mensual de informes es para la coordinación departamental y la gerencia."),
 }
 
 

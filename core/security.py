@@ -34,6 +34,7 @@ TWO_FACTOR_EXEMPT_URL_NAMES = {
     "healthz",
     "readyz",
     "set_language",
+    "transparency",
     "admin:logout",
     "admin:jsi18n",
 }

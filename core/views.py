@@ -23,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from core import events, tokens
 from core.errors import DomainError
 from core.models import SecurityEventKind
+from core.permissions import Action, can
 from core.security import HAS_OTP_SESSION_KEY, requires_two_factor
 
 BACKUP_CODE_COUNT = 10
@@ -72,6 +73,7 @@ def two_factor(request):
             "remaining_codes": remaining,
             "required": requires_two_factor(user),
             "codes": request.session.pop("_pess_new_backup_codes", None),
+            "may_receive_packs": can(user, Action.RECEIVE_PACKS),
         },
     )
 

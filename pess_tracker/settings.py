@@ -285,6 +285,32 @@ EXPORT_PROGRESS_ROWS = env.int("EXPORT_PROGRESS_ROWS", default=5000)
 # How many times a job left by a dead worker is started again before it is marked failed.
 EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=2)
 
+# --- Cache: the public page's figures and the throttles. Per process by default (locmem); set
+# CACHE_URL to a cache all gunicorn workers share (e.g. filecache:///var/cache/pess-tracker or
+# dbcache://pess_cache after `manage.py createcachetable`) so that the figures are computed once.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# --- Public transparency page (/transparencia/, no login) ---
+# How long computed figures are kept (the page says when they were computed).
+PUBLIC_FIGURES_CACHE_SECONDS = env.int("PUBLIC_FIGURES_CACHE_SECONDS", default=10 * 60)
+# Requests per client address (DRF rate syntax: N/second|minute|hour|day); beyond: 429.
+PUBLIC_PAGE_THROTTLE = env.str("PUBLIC_PAGE_THROTTLE", default="60/minute")
+
+# --- E-mail (monthly report packs): the console in development, SMTP in production, from
+# EMAIL_URL (django-environ: smtp+tls://user:password@smtp.example.org:587, consolemail://).
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PESS Tracker <no-responder@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# The site's address, for links in e-mails (no request to build them from in the worker).
+SITE_URL = env.str(
+    "SITE_URL", default="http://127.0.0.1:8000" if DEBUG or not ALLOWED_HOSTS else f"https://{ALLOWED_HOSTS[0]}"
+).rstrip("/")
+
+# How often the worker checks whether monthly report packs are due (reports.packs.tick).
+PACK_SCHEDULE_SECONDS = env.int("PACK_SCHEDULE_SECONDS", default=60)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from core import views as account_views
 from pess_tracker import views
+from reports import public_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("ventanillas/", include("mobile_windows.urls")),
     path("talleres/", include("workshops.urls")),
     path("informes/", include("reports.urls")),
+    path("transparencia/", public_views.transparency, name="transparency"),
 ]
 
 # Error pages (pess_tracker/errors.py): Spanish, a reference code, no database needed.

@@ -22,6 +22,7 @@ from reports.models import ExportState
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
     "pdf": "application/pdf",
 }
 
@@ -30,6 +31,7 @@ def kind_labels() -> dict:
     return {
         "indicators": _("Informe de indicadores"),
         **{k: raw.title(k) for k in raw.KINDS},
+        jobs.PACK_KIND: _("Paquete mensual de informes"),
         jobs.PROFILES: _("Perfiles municipales de un departamento"),
     }
 

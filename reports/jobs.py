@@ -41,7 +41,8 @@ from reports.models import ExportJob, ExportState
 logger = logging.getLogger("pess.exports")
 
 PROFILES = "profiles"  # a department bundle of municipal profiles (reports.profile), as PDF
-KINDS = ("indicators", *raw.KINDS, PROFILES)
+KINDS = ("indicators", *raw.KINDS, PROFILES)  # what users may ask for; monthly packs are queued by reports.packs
+PACK_KIND = "monthly_pack"
 FORMATS = ("csv", "xlsx")
 
 
@@ -82,6 +83,11 @@ def final_name(job: ExportJob) -> str:
 def _clean_filters(kind: str, filters) -> dict:
     keys = FILTER_KEYS_REPORT if kind == "indicators" else FILTER_KEYS
     return {k: str(filters[k]) for k in keys if filters.get(k) not in (None, "")}
+
+
+def report_filters(kind: str, filters: dict, user):
+    """The validated ReportFilters of `filters` for `user` (DomainError when they are not valid)."""
+    return _form(kind, filters, user).filters()
 
 
 def _form(kind: str, filters: dict, user, default_period: str = "year") -> ReportFilterForm:
@@ -234,6 +240,11 @@ def _remove(name: str) -> None:
     (export_root() / name).unlink(missing_ok=True)
 
 
+def enqueue(job: ExportJob) -> None:
+    """Queue the task that runs `job` (for services that create their own jobs: monthly packs)."""
+    _enqueue(job)
+
+
 def _enqueue(job: ExportJob) -> None:
     from reports.tasks import run_export  # the task module imports this one
 
@@ -332,6 +343,13 @@ def run(job_id: int) -> dict:
             _remove(final)
             return {"job": job.pk, "state": ExportState.CANCELLED}
         record_export(job.owner, job.filters, rows, export=job.export_name, outcome="completed", job=job.pk)
+        if job.kind == PACK_KIND:
+            from reports import packs  # packs imports this module
+
+            try:
+                packs.job_completed(job)  # the file is ready whatever happens to its e-mail
+            except Exception:
+                logger.exception("monthly pack job %s: e-mail not sent (retried by the scheduler)", job.pk)
         return {"job": job.pk, "state": ExportState.COMPLETED, "rows": rows}
     except ExportCancelled:
         part.unlink(missing_ok=True)
@@ -350,6 +368,10 @@ def run(job_id: int) -> dict:
 def _write(job: ExportJob, part: Path) -> int:
     """Write the export into `part`; returns the number of data rows."""
     owner = job.owner
+    if job.kind == PACK_KIND:
+        from reports import packs  # packs imports this module
+
+        return packs.write(job, part)
     form = _form(job.kind, job.filters, owner)
     filters = form.filters()
     if job.kind == PROFILES:

@@ -89,3 +89,58 @@ class ExportJob(models.Model):
         stem = self.kind.replace("_", "-")
         stamp = self.created_at.strftime("%Y%m%d") if self.created_at else ""
         return f"pess-{stem}-{stamp}-{self.pk}.{self.fmt}"
+
+
+class PackFormat(models.TextChoices):
+    XLSX = "xlsx", _("XLSX (hoja de cálculo)")
+    CSV = "csv", _("CSV (texto separado por comas)")
+
+
+class PackSubscription(models.Model):
+    """A coordinator's or manager's subscription to the monthly report pack of their scope.
+
+    `since` is when it was (last) switched on: the first pack is the one of the month it falls
+    in, built on the 1st of the next month."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("usuario"), on_delete=models.CASCADE, related_name="pack_subscription"
+    )
+    active = models.BooleanField(_("activa"), default=True)
+    table_format = models.CharField(
+        _("formato de las cifras"), max_length=8, choices=PackFormat.choices, default=PackFormat.XLSX
+    )
+    since = models.DateTimeField(_("desde"))
+    updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("suscripción al paquete mensual")
+        verbose_name_plural = _("suscripciones al paquete mensual")
+
+    def __str__(self):
+        return f"{self.user} ({'activa' if self.active else 'inactiva'})"
+
+
+class MonthlyPack(models.Model):
+    """One pack of one subscription for one month: at most one, whatever the number of workers
+    or restarts (the unique constraint is the scheduler's lock). The file is an ExportJob's."""
+
+    subscription = models.ForeignKey(
+        PackSubscription, verbose_name=_("suscripción"), on_delete=models.CASCADE, related_name="packs"
+    )
+    month = models.DateField(_("mes"))  # first day of the month the pack covers
+    job = models.OneToOneField(
+        ExportJob, verbose_name=_("archivo"), on_delete=models.SET_NULL, null=True, blank=True, related_name="pack"
+    )
+    emailed_at = models.DateTimeField(_("correo enviado"), null=True, blank=True)
+    email_to = models.CharField(_("enviado a"), max_length=254, blank=True)
+    created_at = models.DateTimeField(_("creado"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("paquete mensual")
+        verbose_name_plural = _("paquetes mensuales")
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "month"], name="one_pack_per_subscription_and_month")
+        ]
+
+    def __str__(self):
+        return f"{self.subscription.user} {self.month:%m/%Y}"

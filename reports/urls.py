@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports import download_views, views
+from reports import download_views, pack_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns = [
     path("descargas/<int:pk>/progreso/", download_views.job_progress, name="job_progress"),
     path("descargas/<int:pk>/cancelar/", download_views.job_cancel, name="job_cancel"),
     path("descargas/<int:pk>/archivo/", download_views.download, name="download"),
+    path("paquete-mensual/", pack_views.monthly_pack, name="monthly_pack"),
 ]

@@ -106,6 +106,8 @@ def test_coordinator_admin_and_reports_at_desktop(chromium, live_server, coordin
         "/admin/review/reviewtransition/cola/",
         "/admin/mobile_windows/windowsession/",
         "/admin/municipalities/technicalassistance/",
+        "/informes/paquete-mensual/",
+        "/transparencia/",
     ]
     context, page = _login(chromium, live_server, coordinator_x, 1366, 900)
     try:
@@ -129,6 +131,22 @@ def test_manager_pages_at_desktop(chromium, live_server, manager, world):
     context, page = _login(chromium, live_server, manager, 1366, 900)
     try:
         found = [v for url in pages for v in _violations(page, f"{live_server.url}{url}")]
+    finally:
+        context.close()
+    assert found == [], "\n".join(found)
+
+
+def test_public_page_without_login_at_phone_width(chromium, live_server, world):
+    """The public transparency page, anonymous, at 390 px (its map, tables and notes)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="es-SV")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        found = _violations(page, f"{live_server.url}/transparencia/")
+        assert page.locator("h1").inner_text() == "Cifras públicas del Plan El Salvador Seguro"
     finally:
         context.close()
     assert found == [], "\n".join(found)

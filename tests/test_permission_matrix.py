@@ -107,6 +107,7 @@ MATRIX: dict[str, Rule] = {
     "home": Rule(SIGNED_IN),
     "healthz": Rule(EVERYONE),
     "readyz": Rule(EVERYONE),
+    "transparency": Rule(EVERYONE),  # the public page: official figures, no personal data
     "login": Rule(EVERYONE),
     "logout": Rule(EVERYONE, method="post", login_redirect_ok=True),
     "password_change": Rule(SIGNED_IN),
@@ -296,6 +297,8 @@ MATRIX.update(
         "reports:job_progress": Rule(ADMINISTRATOR, kwargs=_pk(ExportJob)),
         "reports:job_cancel": Rule(ADMINISTRATOR, kwargs=_pk(ExportJob), method="post"),
         "reports:download": Rule(frozenset(), kwargs=_pk(ExportJob)),
+        # Monthly report packs (Mi cuenta): coordinators and managers (administrators may do everything).
+        "reports:monthly_pack": Rule(ADMIN_USERS),
         # --- the coordinators' admin: progress, closing, targets, review queue ---
         "admin:review_review_queue": Rule(ADMIN_USERS),
         "admin:indicators_target_bulk": Rule(ADMIN_USERS),

@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from reports import builder
 
@@ -25,3 +27,14 @@ def cell(value, kind):
 @register.filter
 def zip_columns(cells, columns):
     return zip(cells, columns, strict=True)
+
+
+@register.simple_tag
+def public_cell(cell):
+    """A protected people count of the public page: the number, "<5", or "x" (reserved)."""
+    status = cell["status"]
+    if status == "shown":
+        return f"{int(cell['value']):,}"
+    if status == "small":
+        return "<5"
+    return format_html('<abbr title="{}">x</abbr>', _("cifra reservada"))
