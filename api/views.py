@@ -240,7 +240,8 @@ class AttendanceViewSet(ScopedAPIMixin, FilteredMixin, mixins.CreateModelMixin, 
             with scopes_disabled():  # another office's person on this workshop's list
                 if Attendance.objects.filter(workshop=attending, participant_id=kept).exists():
                     found = Participant.objects.filter(pk=kept).first()
-                    found.other_office = True
+            if found is not None:
+                found.other_office = True
         if found is None:
             return None
         return s.ParticipantSerializer(found, context=self.get_serializer_context()).data

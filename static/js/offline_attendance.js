@@ -165,7 +165,7 @@
   async function attendingIds() {
     const ids = new Set((carried ? carried.attendance : []).map((p) => p.id));
     for (const item of await queue()) {
-      if (item.status === "done" || item.status === "rejected") continue;
+      if (item.status !== "pending" && item.status !== "sending") continue;
       if (item.kind === "add") ids.add(item.payload.participant);
       if (item.kind === "remove") ids.delete(item.payload.participant);
     }
@@ -630,7 +630,7 @@
     // Rows that a queued removal will take away.
     document.querySelectorAll("#attendee-rows tr.offline-removed").forEach((row) => row.classList.remove("offline-removed"));
     items
-      .filter((i) => i.kind === "remove" && i.status !== "done" && i.status !== "rejected")
+      .filter((i) => i.kind === "remove" && (i.status === "pending" || i.status === "sending"))
       .forEach((i) => {
         const row = $("attendee-" + i.payload.participant);
         if (!row) return;
