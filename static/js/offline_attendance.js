@@ -113,7 +113,9 @@
     await store.put("workshops", copy);
   }
 
-  async function download() {
+  // withPage: also store this page as it is now (the service worker refreshes it on each online visit;
+  // changes made through htmx need a new copy).
+  async function download(withPage) {
     const response = await fetch(D.apiOffline, {
       credentials: "same-origin",
       headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang || "es" },
@@ -123,7 +125,7 @@
     const bundle = Object.assign(body, { id: workshopId, page: pagePath, saved_at: new Date().toISOString() });
     await store.setOwner(userId);
     await store.put("workshops", bundle);
-    if (window.caches) {
+    if (withPage && window.caches) {
       const cache = await caches.open(store.PRIVATE_CACHE);
       await cache.add(pagePath);
     }
@@ -158,7 +160,7 @@
     await store.setOwner(userId);
     await store.put("queue", item);
     await render();
-    if (!isOffline()) sync();
+    if (navigator.onLine) sync(); // a request that finds no network just waits for the next try
     return item;
   }
 
@@ -705,7 +707,7 @@
     const config = event.detail.requestConfig;
     if (!carried || !event.detail.successful || !config || config.verb !== "post") return;
     window.clearTimeout(refreshTimer);
-    refreshTimer = window.setTimeout(() => download().then(render).catch(() => {}), 1500);
+    refreshTimer = window.setTimeout(() => download(true).then(render).catch(() => {}), 1500);
   });
 
   window.addEventListener("online", () => {
@@ -720,7 +722,7 @@
     state.textContent = T.carrying;
     try {
       await serviceWorkerReady();
-      await download();
+      await download(true);
     } catch (error) {
       state.textContent = fmt(T.carryFailed, { detail: error.message });
       return;
@@ -749,7 +751,7 @@
     }
     await render();
     if (!isOffline()) {
-      if (carried) download().then(render).catch(() => {});
+      if (carried) download(false).then(render).catch(() => {});
       if ((await queue()).some((i) => i.status === "pending" || i.status === "sending")) sync();
     }
   }

@@ -87,6 +87,14 @@ def test_offline_attendance_survives_a_reload_and_syncs_exactly_once(browser_log
     expect(page.locator("#offline-queue")).to_contain_text("Yesenia Quintanilla Mejía")
     assert Attendance.objects.filter(workshop=workshop).count() == 0
 
+    # Another page offline: the offline page, which lists the workshops carried on this device.
+    page.goto(f"{live_server.url}/talleres/")
+    expect(page.locator("h1")).to_have_text("Sin conexión")
+    carried = page.locator("#offline-workshops li")
+    expect(carried).to_have_text(re.compile(r"Taller en la escuela rural\s+5 pendientes de sincronizar"))
+    carried.get_by_role("link").click()
+    expect(pending).to_have_count(5)
+
     sent = api_posts(page)
     page.context.set_offline(False)
     expect(page.locator("#offline-queue li", has_text="sincronizada")).to_have_count(5, timeout=20_000)
@@ -159,3 +167,27 @@ def test_logout_clears_the_offline_data_on_the_device(browser_login, live_server
     page.wait_for_url(re.compile(r"/cuenta/ingresar/"))
     assert "pess-offline" not in page.evaluate(DB_NAMES)
     assert page.evaluate(PRIVATE_CACHES) == []
+
+
+def test_a_dui_registered_meanwhile_by_another_device_is_attached_not_duplicated(
+    browser_login, live_server, office_a, staff_a
+):
+    workshop = factories.workshop(office_a, title="Taller con DUI repetido")
+    dui = factories.valid_dui(4455667)
+    page = browser_login(staff_a, width=390)
+    take_offline(page, live_server, workshop)
+
+    page.context.set_offline(True)
+    register(page, "Sonia", "Guardado", "F", "30-59", dui=dui)
+    expect(page.locator("#offline-queue li", has_text="pendiente de sincronizar")).to_have_count(1)
+    # Meanwhile another device registered the same person (with another spelling).
+    existing = factories.participant(office_a, first_names="Sonia Marisol", last_names="Guardado", dui=dui)
+
+    page.context.set_offline(False)
+    conflict = page.locator("#offline-queue li", has_text="conflicto")
+    expect(conflict).to_contain_text("Ya hay una persona registrada con ese DUI", timeout=20_000)
+    assert not Attendance.objects.exists() and Participant.objects.filter(dui=dui).count() == 1
+    conflict.get_by_role("button", name="Agregar a Sonia Marisol Guardado").click()
+    expect(page.locator("#offline-queue li", has_text="sincronizada")).to_have_count(1, timeout=20_000)
+    assert list(Attendance.objects.values_list("workshop_id", "participant_id")) == [(workshop.pk, existing.pk)]
+    assert Participant.objects.filter(dui=dui).count() == 1
