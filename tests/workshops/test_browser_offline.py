@@ -191,3 +191,34 @@ def test_a_dui_registered_meanwhile_by_another_device_is_attached_not_duplicated
     expect(page.locator("#offline-queue li", has_text="sincronizada")).to_have_count(1, timeout=20_000)
     assert list(Attendance.objects.values_list("workshop_id", "participant_id")) == [(workshop.pk, existing.pk)]
     assert Participant.objects.filter(dui=dui).count() == 1
+
+
+def test_an_answer_lost_on_the_way_is_retried_with_the_same_uuid_and_applied_once(
+    browser_login, live_server, office_a, staff_a
+):
+    workshop = factories.workshop(office_a, title="Taller con señal intermitente")
+    factories.participant(office_a, first_names="Elsa", last_names="Reintento")
+    page = browser_login(staff_a)
+    take_offline(page, live_server, workshop)
+    page.context.set_offline(True)
+    add_from_search(page, "elsa")
+
+    bodies, replayed = [], []
+
+    def lose_first_answer(route):
+        bodies.append(route.request.post_data_json)
+        if len(bodies) == 1:
+            route.fetch()  # the server applies it...
+            route.abort("connectionreset")  # ...but its answer never arrives
+        else:
+            response = route.fetch()
+            replayed.append(response.headers.get("idempotent-replayed"))
+            route.fulfill(response=response)
+
+    page.route("**/api/v1/attendance/", lose_first_answer)
+    page.context.set_offline(False)
+    expect(page.locator("#offline-queue li", has_text="sincronizada")).to_have_count(1, timeout=20_000)
+    assert len(bodies) == 2 and bodies[0]["client_uuid"] == bodies[1]["client_uuid"]
+    assert replayed == ["true"]
+    assert Attendance.objects.filter(workshop=workshop).count() == 1
+    assert IdempotencyKey.objects.count() == 1
