@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from api.models import IdempotencyKey
@@ -27,11 +28,17 @@ DB_NAMES = "async () => (await indexedDB.databases()).map((d) => d.name)"
 PRIVATE_CACHES = "async () => (await caches.keys()).filter((n) => n.startsWith('pess-private'))"
 
 
+def blocking_axe_violations(page) -> list[str]:
+    """axe-core on the page as it is now (the offline panel filled in): critical and serious only."""
+    violations = Axe().run(page).response["violations"]
+    return [f"{v['impact']} {v['id']}" for v in violations if v["impact"] in ("critical", "serious")]
+
+
 def take_offline(page, live_server, workshop):
     page.goto(f"{live_server.url}{workshop.get_absolute_url()}")
-    page.get_by_role("button", name="Llevar sin conexión").click()
+    page.get_by_role("button", name="Llevar sin conexión", exact=True).click()
     expect(page.locator("#offline-state")).to_contain_text("Disponible sin conexión")
-    page.wait_for_function("navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready")
+    page.wait_for_function("async () => { await navigator.serviceWorker.ready; return true; }")
 
 
 def add_from_search(page, text):
@@ -79,6 +86,7 @@ def test_offline_attendance_survives_a_reload_and_syncs_exactly_once(browser_log
     expect(pending).to_have_count(5)
     expect(page.locator("#offline-banner")).to_contain_text("Acciones esperando sincronización: 5")
     page.screenshot(path=str(SHOTS / "offline-attendance-390.png"), full_page=True)
+    assert blocking_axe_violations(page) == []
 
     # Reload with no connection: the service worker serves the page, the queue is in IndexedDB.
     page.reload()
@@ -139,6 +147,7 @@ def test_an_action_queued_against_a_workshop_approved_meanwhile_is_a_conflict(
     expect(conflicts.first.get_by_role("button", name="Descartar")).to_be_visible()
     expect(page.locator("#offline-banner")).to_contain_text("Acciones con conflicto: 2")
     page.screenshot(path=str(SHOTS / "offline-conflict-1280.png"), full_page=True)
+    assert blocking_axe_violations(page) == []
     page.set_viewport_size({"width": 390, "height": 900})
     page.screenshot(path=str(SHOTS / "offline-conflict-390.png"), full_page=True)
     assert list(Attendance.objects.filter(workshop=workshop).values_list("participant_id", flat=True)) == [already.pk]
@@ -149,19 +158,32 @@ def test_an_action_queued_against_a_workshop_approved_meanwhile_is_a_conflict(
     expect(conflicts).to_have_count(1)
 
 
-def test_logout_clears_the_offline_data_on_the_device(browser_login, live_server, office_a, staff_a):
-    workshop = factories.workshop(office_a)
+STORED_WORKSHOPS = """() => new Promise((resolve) => { const r = indexedDB.open('pess-offline');
+  r.onsuccess = () => { const g = r.result.transaction('workshops').objectStore('workshops').getAll();
+    g.onsuccess = () => { r.result.close(); resolve(g.result.map((w) => w.workshop.title)); }; }; })"""
+CACHED_PAGES = """async () => { const c = await caches.open('pess-private-v1');
+  return (await c.keys()).map((r) => new URL(r.url).pathname); }"""
+
+
+def test_dropping_a_workshop_and_logging_out_clear_the_device(browser_login, live_server, office_a, staff_a):
+    workshop = factories.workshop(office_a, title="Taller llevado")
     factories.participant(office_a, first_names="Dato", last_names="Privado")
     page = browser_login(staff_a)
     take_offline(page, live_server, workshop)
+    assert page.evaluate(STORED_WORKSHOPS) == ["Taller llevado"]
+    assert page.evaluate(CACHED_PAGES) == [workshop.get_absolute_url()]
+
+    # "Dejar de llevar sin conexión" deletes the workshop's data and its stored page.
+    page.get_by_role("button", name="Dejar de llevar sin conexión").click()
+    expect(page.get_by_role("button", name="Llevar sin conexión", exact=True)).to_be_visible()
+    expect(page.locator("#offline-state")).to_have_text("")
+    assert page.evaluate(STORED_WORKSHOPS) == []
+    assert page.evaluate(CACHED_PAGES) == []
+
+    page.get_by_role("button", name="Llevar sin conexión", exact=True).click()
+    expect(page.locator("#offline-state")).to_contain_text("Disponible sin conexión")
     assert "pess-offline" in page.evaluate(DB_NAMES)
     assert page.evaluate(PRIVATE_CACHES) == ["pess-private-v1"]
-    stored = page.evaluate(
-        """() => new Promise((resolve) => { const r = indexedDB.open('pess-offline');
-             r.onsuccess = () => { const g = r.result.transaction('workshops').objectStore('workshops').getAll();
-               g.onsuccess = () => { r.result.close(); resolve(g.result.length); }; }; })"""
-    )
-    assert stored == 1
 
     page.get_by_role("button", name="Salir").click()
     page.wait_for_url(re.compile(r"/cuenta/ingresar/"))
