@@ -29,6 +29,7 @@ THEME_COLOR = "#5b2a86"  # --purple in static/css/app.css
 SHELL_FILES = (
     "css/app.css",
     "css/errors.css",
+    "css/checkin.css",
     "js/vendor/htmx-2.0.11.min.js",
     "js/app.js",
     "js/errors.js",
