@@ -244,3 +244,23 @@ def test_an_answer_lost_on_the_way_is_retried_with_the_same_uuid_and_applied_onc
     assert replayed == ["true"]
     assert Attendance.objects.filter(workshop=workshop).count() == 1
     assert IdempotencyKey.objects.count() == 1
+
+
+def test_another_user_signing_in_on_the_device_clears_the_previous_users_data(
+    browser_login, live_server, office_a, staff_a
+):
+    workshop = factories.workshop(office_a)
+    colleague = factories.user(office_obj=office_a)
+    page = browser_login(staff_a)
+    take_offline(page, live_server, workshop)
+    # The session ends without a logout (it expired); someone else signs in on the same browser.
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/cuenta/ingresar/")
+    page.fill("#id_username", colleague.username)
+    page.fill("#id_password", factories.PASSWORD)
+    page.press("#id_password", "Enter")
+    page.wait_for_url(re.compile(r"/talleres/"))
+    page.wait_for_function(
+        "async () => !(await indexedDB.databases()).some((d) => d.name === 'pess-offline')", timeout=10_000
+    )
+    assert page.evaluate(PRIVATE_CACHES) == []
