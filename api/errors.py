@@ -17,6 +17,45 @@ from indicators.periods import PeriodError
 FORBIDDEN_CODES = {"not_allowed", "not_reviewer", "locked", "workshop_locked", "already_approved"}
 CONFLICT_CODES = {"possible_duplicate", "dui_taken", "idempotency_conflict"}
 
+# Writes to a workshop that changed meanwhile (an offline device's queue): 409 with what changed, so
+# the client shows a conflict and overwrites nothing. Never last-write-wins.
+CONFLICT_MESSAGES = {
+    "workshop_approved": _(
+        "La coordinación aprobó este taller mientras tanto: su asistencia ya no se puede modificar. "
+        "Si falta algo, pida a la coordinación que lo devuelva."
+    ),
+    "period_closed": _(
+        "El mes de este taller se cerró mientras tanto: su asistencia ya no se puede modificar. "
+        "Si falta algo, pida a la coordinación que reabra el mes."
+    ),
+    "participant_merged": _(
+        "Esta persona se unió con otra ficha (era un duplicado) mientras tanto. Use la ficha que se conservó."
+    ),
+    "dui_exists": _(
+        "Ya hay una persona registrada con ese DUI (quizá desde otro dispositivo). "
+        "Agregue a la persona existente o descarte este registro."
+    ),
+}
+
+
+def conflict_response(code: str, extra: dict | None = None) -> Response:
+    return Response(
+        {"detail": str(CONFLICT_MESSAGES[code]), "code": code, **(extra or {})}, status=status.HTTP_409_CONFLICT
+    )
+
+
+def locked_conflict(exc: DomainError, record) -> Response | None:
+    """A write refused because `record` is read-only now: 409 `workshop_approved` or `period_closed`
+    (what changed), or None when the refusal is of another kind (the role, the scope: 403)."""
+    if exc.code not in ("workshop_locked", "locked"):
+        return None
+    record.refresh_from_db(fields=["review_state"])
+    if record.is_approved:
+        return conflict_response("workshop_approved")
+    if record.is_period_closed():
+        return conflict_response("period_closed")
+    return None
+
 
 def domain_error_response(exc: DomainError, extra: dict | None = None) -> Response:
     message = str(exc.message)

@@ -100,6 +100,52 @@ class AttendanceCreateSerializer(serializers.Serializer):
     )
 
 
+class AttendanceRemoveSerializer(serializers.Serializer):
+    workshop = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    participant = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    client_uuid = serializers.UUIDField(
+        required=False, allow_null=True, help_text=_("UUID generado por el cliente (idempotencia).")
+    )
+
+
+class AttendanceRemovedSerializer(serializers.Serializer):
+    workshop = serializers.IntegerField()
+    participant = serializers.IntegerField()
+    removed = serializers.BooleanField(help_text=_("false: la persona ya no estaba en la lista."))
+
+
+class OfflinePersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    first_names = serializers.CharField()
+    last_names = serializers.CharField()
+    sex = serializers.CharField()
+    age_group = serializers.CharField()
+    institution = serializers.CharField(allow_blank=True)
+    dui_end = serializers.CharField(allow_blank=True, help_text=_("Últimos dígitos del DUI (p. ej. 567-8)."))
+
+
+class OfflineWorkshopSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    municipality = serializers.IntegerField()
+    office = serializers.IntegerField()
+    review_state = serializers.CharField()
+
+
+class OfflineBundleSerializer(serializers.Serializer):
+    workshop = OfflineWorkshopSerializer()
+    attendance = OfflinePersonSerializer(many=True)
+    participants = OfflinePersonSerializer(many=True, help_text=_("Registro de personas de la oficina del taller."))
+    generated_at = serializers.DateTimeField()
+
+
+class ConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
 PERSONAL_FIELDS = ("first_names", "last_names", "dui", "birth_year", "position", "phone", "email", "institution")
 
 

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from api import serializers as s
 from api.base import CanWrite, Filter, FilteredMixin, Pagination, ScopedAPIMixin, idempotent, updated_since
-from api.errors import domain_error_response
+from api.errors import conflict_response, domain_error_response, locked_conflict
 from core.errors import DomainError
 from core.permissions import Action, require
 from core.scoping import scopes_disabled
@@ -26,6 +26,7 @@ from mobile_windows.services import save_session
 from municipalities.models import MunicipalPlan, TableMeeting, TechnicalAssistance
 from review import services as review
 from review.models import ReviewState
+from workshops import offline as workshop_offline
 from workshops import people as workshop_people
 from workshops import services as workshop_services
 from workshops.models import Attendance, Participant, Workshop, WorkshopStatus
@@ -150,6 +151,23 @@ class WorkshopViewSet(mixins.CreateModelMixin, ReadViewSet):
         workshop = Workshop.objects.with_attendance_totals().get(pk=workshop.pk)
         return Response(s.WorkshopSerializer(workshop).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        responses={
+            200: s.OfflineBundleSerializer,
+            403: OpenApiResponse(description=str(_("Solo quien puede modificar el taller lo lleva sin conexión."))),
+        }
+    )
+    @action(detail=True, pagination_class=None, filter_backends=[])
+    def offline(self, request, pk=None):
+        """«Llevar sin conexión»: el taller, su asistencia y el registro de personas de su oficina (nombres,
+        sexo, grupo de edad, institución y últimos dígitos del DUI), para buscar y registrar sin conexión."""
+        workshop = _get(Workshop, _int(pk), None, _("Taller no encontrado."))
+        try:
+            bundle = workshop_offline.offline_bundle(workshop=workshop, user=request.user)
+        except DomainError as exc:
+            return Response({"detail": str(exc.message), "code": exc.code}, status=status.HTTP_403_FORBIDDEN)
+        return Response(s.OfflineBundleSerializer(bundle).data)
+
 
 class AttendanceViewSet(ScopedAPIMixin, FilteredMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Asistencia a talleres. Crear es idempotente con `client_uuid`."""
@@ -170,7 +188,20 @@ class AttendanceViewSet(ScopedAPIMixin, FilteredMixin, mixins.CreateModelMixin, 
 
     @extend_schema(
         request=s.AttendanceCreateSerializer,
-        responses={201: s.AttendanceSerializer, 200: s.AttendanceSerializer, **ERRORS},
+        responses={
+            201: s.AttendanceSerializer,
+            200: s.AttendanceSerializer,
+            409: OpenApiResponse(
+                s.ConflictSerializer,
+                description=str(
+                    _(
+                        "Conflicto (`code`): workshop_approved, period_closed (el taller ya no se puede modificar) o "
+                        "participant_merged (la persona se unió con otra ficha: `merged_into`)."
+                    )
+                ),
+            ),
+            **ERRORS,
+        },
     )
     def create(self, request, *args, **kwargs):
         return idempotent(request, "attendance", lambda: self._create(request))
@@ -184,13 +215,69 @@ class AttendanceViewSet(ScopedAPIMixin, FilteredMixin, mixins.CreateModelMixin, 
             with scopes_disabled():  # another office's person, by id AND exact DUI (as on the page)
                 participant = Participant.objects.filter(pk=data["participant"], dui=dui).first()
         if participant is None:
+            merged = self._merged(request, data["participant"])
+            if merged is not None:
+                return conflict_response("participant_merged", {"merged_into": merged})
             raise exceptions.ValidationError({"participant": [_("Persona no encontrada.")]})
-        attendance, created = workshop_services.record_attendance(
-            workshop=workshop, participant=participant, by=request.user
-        )
+        try:
+            attendance, created = workshop_services.record_attendance(
+                workshop=workshop, participant=participant, by=request.user
+            )
+        except DomainError as exc:
+            return locked_conflict(exc, workshop) or domain_error_response(exc)
         return Response(
             s.AttendanceSerializer(attendance).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
+
+    def _merged(self, request, participant_id, *, attending=None):
+        """The person a merge kept in place of `participant_id`, if the user may see it (or, for a removal,
+        if it attends `attending`): an offline device still holds the removed id."""
+        kept = workshop_people.merged_into(participant_id)
+        if kept is None:
+            return None
+        found = Participant.objects.filter(pk=kept).select_related("office").first()
+        if found is None and attending is not None:
+            with scopes_disabled():  # another office's person on this workshop's list
+                if Attendance.objects.filter(workshop=attending, participant_id=kept).exists():
+                    found = Participant.objects.filter(pk=kept).first()
+            if found is not None:
+                found.other_office = True
+        if found is None:
+            return None
+        return s.ParticipantSerializer(found, context=self.get_serializer_context()).data
+
+    @extend_schema(
+        request=s.AttendanceRemoveSerializer,
+        responses={
+            200: s.AttendanceRemovedSerializer,
+            409: OpenApiResponse(
+                s.ConflictSerializer,
+                description=str(_("El taller se aprobó o su mes se cerró, o la persona se unió con otra ficha.")),
+            ),
+            **ERRORS,
+        },
+    )
+    @action(detail=False, methods=["post"], pagination_class=None, filter_backends=[])
+    def remove(self, request):
+        """Quitar a una persona de la asistencia (como «Quitar» en la página). Idempotente con `client_uuid`;
+        quitar dos veces no es un error (`removed: false`)."""
+        return idempotent(request, "attendance_remove", lambda: self._remove(request))
+
+    def _remove(self, request):
+        data = _valid(s.AttendanceRemoveSerializer, request)
+        workshop = _get(Workshop, data["workshop"], "workshop", _("Taller no encontrado."))
+        try:
+            removed = workshop_services.remove_attendance(
+                workshop=workshop, participant_id=data["participant"], by=request.user
+            )
+        except DomainError as exc:
+            return locked_conflict(exc, workshop) or domain_error_response(exc)
+        if not removed:
+            merged = self._merged(request, data["participant"], attending=workshop)
+            if merged is not None:
+                return conflict_response("participant_merged", {"merged_into": merged})
+        body = {"workshop": workshop.pk, "participant": data["participant"], "removed": removed}
+        return Response(s.AttendanceRemovedSerializer(body).data)
 
 
 class ParticipantViewSet(ScopedAPIMixin, FilteredMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -262,7 +349,14 @@ class ParticipantViewSet(ScopedAPIMixin, FilteredMixin, mixins.CreateModelMixin,
         request=s.ParticipantCreateSerializer,
         responses={
             201: s.ParticipantCreatedSerializer,
-            409: OpenApiResponse(description=str(_("Posible duplicado: `candidates` lista las personas parecidas."))),
+            409: OpenApiResponse(
+                description=str(
+                    _(
+                        "Conflicto (`code`): possible_duplicate (`candidates`: personas parecidas), dui_exists "
+                        "(ya hay una persona con ese DUI: `candidates`), dui_taken, workshop_approved o period_closed."
+                    )
+                )
+            ),
             **ERRORS,
         },
     )
@@ -282,8 +376,15 @@ class ParticipantViewSet(ScopedAPIMixin, FilteredMixin, mixins.CreateModelMixin,
                 not_duplicate=not_duplicate,
             )
         except DomainError as exc:
+            locked = locked_conflict(exc, workshop)
+            if locked is not None:
+                return locked
             context = self.get_serializer_context()
             candidates = s.ParticipantSerializer(exc.candidates, many=True, context=context).data
+            dui = normalize_dui(data.get("dui") or "")
+            if exc.code == "possible_duplicate" and dui and any(c.dui == dui for c in exc.candidates):
+                # Someone (another device, another office) registered this DUI: attach or discard.
+                return conflict_response("dui_exists", {"candidates": candidates})
             return domain_error_response(exc, {"candidates": candidates})
         context = self.get_serializer_context()
         body = {
@@ -513,6 +614,10 @@ def _valid(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def _int(raw) -> int | None:
+    return int(raw) if str(raw).isdigit() else None
 
 
 def _get(model, pk, field, message):

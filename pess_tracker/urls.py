@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from core import views as account_views
-from pess_tracker import views
+from pess_tracker import pwa, views
 from reports import public_views
 
 urlpatterns = [
@@ -11,7 +11,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("cuenta/ingresar/", auth_views.LoginView.as_view(), name="login"),
-    path("cuenta/salir/", auth_views.LogoutView.as_view(), name="logout"),
+    path("cuenta/salir/", pwa.LogoutView.as_view(), name="logout"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sin-conexion/", pwa.offline, name="offline"),
     path("cuenta/clave/", account_views.PasswordChangeView.as_view(), name="password_change"),
     path("cuenta/seguridad/", account_views.two_factor, name="two_factor"),
     path("cuenta/seguridad/configurar/", account_views.two_factor_setup, name="two_factor_setup"),

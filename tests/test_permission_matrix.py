@@ -101,11 +101,18 @@ class Rule:
     lands_on: Callable | None = None
     # API actions that read a JSON body (the API accepts nothing else).
     json: bool = False
+    # Status codes with which this route refuses besides 401/403/404: an API write naming a record out
+    # of scope in its body answers 400 on that field; a record that is read-only now, 409 (issue 15).
+    refusals: tuple = ()
 
 
 MATRIX: dict[str, Rule] = {
     "home": Rule(SIGNED_IN),
     "healthz": Rule(EVERYONE),
+    # The installable field app (issue 15): public, no data.
+    "service_worker": Rule(EVERYONE),
+    "manifest": Rule(EVERYONE),
+    "offline": Rule(EVERYONE),
     "readyz": Rule(EVERYONE),
     "transparency": Rule(EVERYONE),  # the public page: official figures, no personal data
     "login": Rule(EVERYONE),
@@ -345,6 +352,20 @@ MATRIX.update(
             method="post",
             json=True,
         ),
+        # Offline attendance (issue 15): the bundle needs the right to change the workshop (the world's
+        # month is closed: staff are refused); removal answers 409 for a read-only workshop and 400
+        # for a workshop out of scope named in its body.
+        "api:workshop-offline": Rule(CLOSED_MONTH_EDITORS, kwargs=_pk(Workshop), per_office=True),
+        "api:attendance-remove": Rule(
+            CLOSED_MONTH_EDITORS,
+            kwargs=lambda w, office: {},
+            per_office=True,
+            method="post",
+            json=True,
+            # Nobody attends as this id: the world's attendance stays for the routes checked after this one.
+            data=lambda w, office: {"workshop": w.obj[Workshop][office].pk, "participant": 2**31 - 1},
+            refusals=(400, 409),
+        ),
         "api:participant-search": Rule(SIGNED_IN, query=SEARCH),
         "api:participant-duplicates": Rule(SIGNED_IN, query="first_names=Ana&last_names=P%C3%A9rez+ZZMARCA"),
         **{f"api:{name}-list": Rule(SIGNED_IN) for name in (*API_READ, *API_SHARED)},
@@ -529,8 +550,10 @@ def test_every_url_pattern_has_a_matrix_entry():
 # --- Requests and outcomes ---
 
 
-def _outcome(response, login_redirect_ok=False, redirect_is_refusal=False) -> str:
+def _outcome(response, login_redirect_ok=False, redirect_is_refusal=False, refusals=()) -> str:
     code = response.status_code
+    if code in refusals:
+        return "denied"
     if code in (200, 201, 422):  # 422: the view answered with its form's errors
         return "ok"
     if code in (301, 302, 303):
@@ -621,13 +644,14 @@ def _requests_for(world, role, user):
                     _key(name, route) + (f"[{office}]" if office else ""),
                     rule.method,
                     f"{url}?{rule.query}" if rule.query else url,
-                    rule.data,
+                    rule.data(world, office or "A") if callable(rule.data) else rule.data,
                     expected,
                     {
                         "login_redirect_ok": rule.login_redirect_ok,
                         "redirect_is_refusal": rule.redirect_is_refusal,
                         "lands_on": rule.lands_on(world, office or "A", role) if rule.lands_on and expected else None,
                         "json": rule.json,
+                        "refusals": rule.refusals,
                     },
                 )
 

@@ -265,6 +265,24 @@ def import_attendance(
     return len(attendances)
 
 
+MERGE_REASON = "merge #{remove} -> #{keep}"
+
+
+def merged_into(participant_id: int) -> int | None:
+    """The id of the record a deleted participant was merged into (its audit history says so), or
+    None when no merge removed that id. Offline clients hold ids that a merge may have removed."""
+    prefix = f"merge #{participant_id} -> #"
+    with scopes_disabled():  # the caller checks that the kept record is visible to its user
+        reason = (
+            Participant.history.filter(id=participant_id, history_type="-", history_change_reason__startswith=prefix)
+            .order_by("-history_date")
+            .values_list("history_change_reason", flat=True)
+            .first()
+        )
+    tail = reason[len(prefix) :] if reason else ""
+    return int(tail) if tail.isdigit() else None
+
+
 @transaction.atomic
 def merge_participants(*, keep: Participant, remove: Participant, by) -> Participant:
     """Merge a duplicate into the kept record: attendance moves over (a workshop both attended
@@ -277,7 +295,7 @@ def merge_participants(*, keep: Participant, remove: Participant, by) -> Partici
         raise DomainError("not_allowed", _("No tiene permiso para unir estas personas."))
     keep = Participant.objects.select_for_update().get(pk=keep.pk)
     remove = Participant.objects.select_for_update().get(pk=remove.pk)
-    reason = f"merge #{remove.pk} -> #{keep.pk}"
+    reason = MERGE_REASON.format(remove=remove.pk, keep=keep.pk)
     # Distinct people change wherever either of them attended a counted workshop.
     counted = (
         Workshop._base_manager.filter(attendances__participant__in=[keep.pk, remove.pk], review_state__in=COUNTED)

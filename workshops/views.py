@@ -146,6 +146,8 @@ def _attendance_context(request, workshop, **extra):
         "attendees": attendees,
         "totals": services.attendance_totals(workshop),
         "editable": review.can_edit(workshop, request.user),
+        # Offline attendance (issue 15): whoever records attendance may carry it and sees its queue.
+        "offline_capable": _can_create(request.user),
         "new_form": NewParticipantForm(),
         **_urls(workshop),
     }
