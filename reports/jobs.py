@@ -346,7 +346,7 @@ def _write(job: ExportJob, part: Path) -> int:
             exports.report_xlsx(report, str(part), tmpdir=temporary_dir())
         return rows
     columns, queryset = raw.raw_export(job.kind, owner, filters)
-    uses_copy = job.fmt == "csv" and connection.vendor == "postgresql"
+    uses_copy = connection.vendor == "postgresql"  # both formats read their rows by COPY there
     progress = Progress(job, own_connection=uses_copy)
     if connection.vendor == "postgresql":
         # DB_STATEMENT_TIMEOUT_MS protects web requests; a job is meant to run long (RESET below).
