@@ -265,7 +265,10 @@ def raw_xlsx(columns, queryset, output, sheet_title: str, description: str, prog
         records, copy_lines = _copy_lines(queryset, xlsx.COPY_OPTIONS), True
     else:
         records, copy_lines = queryset.iterator(chunk_size=ITERATOR_CHUNK), False
-    return records_xlsx(columns, records, output, sheet_title, description, progress, tmpdir, copy_lines=copy_lines)
+    # Closed at once if writing stops early (a cancel, an error): the COPY thread ends and gives
+    # the connection back before anything else uses it.
+    with contextlib.closing(records):
+        return records_xlsx(columns, records, output, sheet_title, description, progress, tmpdir, copy_lines=copy_lines)
 
 
 def records_xlsx(

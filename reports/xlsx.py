@@ -286,7 +286,9 @@ def package(frame: bytes, rows: DataRows, output, last_col: int) -> None:
         for info in source.infolist():
             data = source.read(info)
             if info.filename != SHEET_PART:
-                target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL)
+                part = zipfile.ZipInfo(info.filename, info.date_time)
+                part.external_attr = info.external_attr
+                target.writestr(part, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL)
                 continue
             head, tail = _split_sheet(data.decode(), rows.last_number, last_col)
             head, tail = head.encode(), tail.encode()

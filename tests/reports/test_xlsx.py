@@ -5,6 +5,7 @@ the database's serial and participant code equal Python's, and nothing is left b
 import datetime
 import io
 import re
+import threading
 import zipfile
 from decimal import Decimal
 
@@ -303,3 +304,31 @@ def test_the_direct_download_is_the_same_file(known, staff_a, client):
     response = client.get(reverse("reports:export_raw", args=["attendance", "xlsx"]), {"period": "all"})
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert book.worksheets[0].max_row == 2 + 7  # office San Salvador: every period
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_stopping_mid_copy_gives_the_connection_back(known, staff_a, settings, tmp_path):
+    """A job stopped while COPY still streams (a cancel, an error) ends the COPY thread before
+    anything else runs on the connection: without that, the next query would wait for ever."""
+    office = known["ana"].office
+    workshop = factories.workshop(office, title="Taller grande")
+    people = Participant.objects.bulk_create(
+        Participant(office=office, first_names=f"Persona {i:<80}.", last_names="Larga" * 20, sex="F", age_group="30-59")
+        for i in range(3000)
+    )
+    Attendance.objects.bulk_create(Attendance(workshop=workshop, participant=p) for p in people)
+    factories.approve_all()
+    settings.EXPORT_PROGRESS_ROWS = 1
+    columns, queryset = _export(staff_a, period="all")
+
+    def progress(rows):
+        raise RuntimeError("stopped by its owner")
+
+    copying = None
+    try:  # COPY's output (≈1.5 MB) is far from read: its thread waits on the pipe
+        exports.raw_xlsx(columns, queryset, str(tmp_path / "x.xlsx"), "Asistencias", "", progress, tmp_path)
+    except RuntimeError:  # still propagating, as through the job's own clean-up
+        copying = [t for t in threading.enumerate() if t.name == "reports-copy"]
+    assert copying == []
+    assert Attendance.objects.count() == 3008 and list(tmp_path.iterdir()) == []
