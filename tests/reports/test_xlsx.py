@@ -2,9 +2,12 @@
 cell through XlsxWriter's API, dates are Excel serials that open as the right dd/mm/aaaa date,
 the database's serial and participant code equal Python's, and nothing is left behind."""
 
+import csv
 import datetime
 import io
 import re
+import shutil
+import subprocess
 import threading
 import zipfile
 from decimal import Decimal
@@ -332,3 +335,26 @@ def test_stopping_mid_copy_gives_the_connection_back(known, staff_a, settings, t
         copying = [t for t in threading.enumerate() if t.name == "reports-copy"]
     assert copying == []
     assert Attendance.objects.count() == 3008 and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed")
+def test_libreoffice_reads_the_same_cells_as_from_xlsxwriters_own_file(tmp_path):
+    """LibreOffice (headless, as CSV of the cells as shown) reads our rows as XlsxWriter's."""
+    rows = [r for r in _typed_rows() if r[3] != "<r>rico</r>" and len(r[3] or "") < 100]
+    _reference(tmp_path / "reference.xlsx", rows)
+    exports.records_xlsx(COLUMNS, [_copy_line(r) for r in rows], str(tmp_path / "ours.xlsx"), "P", "", copy_lines=True)
+    profile = f"-env:UserInstallation=file://{tmp_path}/profile"
+    to_csv = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false"  # UTF-8, cells as shown
+    files = [str(tmp_path / "reference.xlsx"), str(tmp_path / "ours.xlsx")]
+    subprocess.run(
+        ["soffice", profile, "--headless", "--convert-to", to_csv, "--outdir", str(tmp_path / "csv"), *files],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+
+    def cells(name):
+        with open(tmp_path / "csv" / f"{name}.csv", encoding="utf-8", newline="") as file:
+            return list(csv.reader(file))[2:]  # the data rows
+
+    assert cells("ours") == cells("reference") and len(cells("ours")) == len(rows)
