@@ -57,7 +57,8 @@ def export_root() -> Path:
 
 
 def temporary_dir() -> Path:
-    """XlsxWriter's temporary row files for jobs: removed on failure, and by `recover_stuck` after a kill."""
+    """Temporary files of jobs: XlsxWriter's row files of report sheets (removed on failure, and by
+    `recover_stuck` after a kill) and raw XLSX rows (unnamed: gone with the process whatever happens)."""
     path = export_root() / "tmp"
     path.mkdir(exist_ok=True, mode=0o700)
     return path

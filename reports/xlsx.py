@@ -1,17 +1,17 @@
 """Raw records as XLSX at spreadsheet speed: XlsxWriter writes the workbook's frame, the data rows
-are written as worksheet XML by `SheetRows` and spliced into it while the package is zipped.
+are written as worksheet XML by `DataRows` and spliced into it by `package` while it is zipped.
 
 Why not XlsxWriter's cell API for the rows: it costs about 10 µs a cell in Python (argument,
 type and dimension checks, XML escaping, a file write per cell), i.e. 5,000 rows/s for 20 columns.
 Here a row costs one template fill, one check of all its text at once and one string written.
 
-How a file is made (`write_workbook`):
+How a file is made (`reports.exports.raw_xlsx` and `records_xlsx` drive it):
 
 1. The database sends every cell as the text that goes into the XML (`reports.raw.xlsx_cells`):
    numbers as their digits, dates as Excel serial day numbers (`ExcelSerial`, the SQL twin of
    `excel_serial`), text as it is. On PostgreSQL the rows come by COPY (text format) through a
    pipe, as the CSV export's do, so the database works while Python writes.
-2. `SheetRows` turns each row into `<row>` XML with inline strings (what XlsxWriter itself writes
+2. `DataRows` turns each row into `<row>` XML with inline strings (what XlsxWriter itself writes
    in constant-memory mode) into an unnamed temporary file, deleted whatever happens.
    - Fast path: the row's values, joined, are checked at once; if no text needs escaping, a
      `xml:space="preserve"`, a `_xHHHH_` escape or a cut to Excel's length limit, the row is a
@@ -48,7 +48,7 @@ WRITE_BATCH_ROWS = 500
 SHEET_PART = "xl/worksheets/sheet1.xml"
 MAX_TEXT_UTF16 = 32767  # Excel's limit for a cell's text, in UTF-16 code units
 PLAIN_MAX_CHARS = MAX_TEXT_UTF16 // 2  # a row this short cannot hold a text over the limit
-ZIP64_NEEDED_ABOVE = (1 << 31) - 1  # zipfile's own threshold (ZIP64_LIMIT); ZIP64 only when needed
+ZIP64_NEEDED_ABOVE = (1 << 31) - 1  # zipfile's ZIP64_LIMIT, with its own 5 % margin below: ZIP64 only when needed
 
 # --- Dates as Excel serial day numbers -----------------------------------------------------------
 
@@ -101,22 +101,23 @@ COPY_TOKEN = re.compile(r"\\(.)|\|", re.DOTALL)
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f]")
 ESCAPED_LOOKALIKE = re.compile("(_x[0-9a-fA-F]{4}_)")
 TEXT, NUMBER = "t", "n"
+SPACE_BEFORE, SPACE_AFTER = " " + SEPARATOR, SEPARATOR + " "
 
 
-def _plain(joined: str, cells: int) -> bool:
-    """Whether the row whose `cells` values are `joined` by SEPARATOR can be written as it is."""
-    return not (
-        not joined.isprintable()
-        or "&" in joined
-        or "<" in joined
-        or ">" in joined
-        or ("_" in joined and "_x" in joined)
-        or len(joined) > PLAIN_MAX_CHARS
-        or joined.count(SEPARATOR) != cells - 1
-        or joined[:1] == " "
-        or joined[-1:] == " "
-        or " " + SEPARATOR in joined
-        or SEPARATOR + " " in joined
+def _plain(joined: str) -> bool:
+    """Whether the row whose values are `joined` by SEPARATOR can be written as it is (the caller
+    knows that SEPARATOR occurs only between values)."""
+    return (
+        joined.isprintable()
+        and "&" not in joined
+        and "<" not in joined
+        and ">" not in joined
+        and ("_" not in joined or "_x" not in joined)
+        and len(joined) <= PLAIN_MAX_CHARS
+        and joined[:1] != " "
+        and joined[-1:] != " "
+        and SPACE_BEFORE not in joined
+        and SPACE_AFTER not in joined
     )
 
 
@@ -149,8 +150,8 @@ class DataRows:
     `cells` is one (kind, style index) per column: TEXT cells are inline strings, NUMBER cells
     (numbers and dates) numbers with that style. Rows start after the 0-based row `after_row`.
     `write(values)` takes one value per column: None (an empty cell), or the cell's text as
-    `reports.raw.xlsx_cells` selects it (the fast path); other Python values (int, Decimal, date…) are
-    written too, cell by cell. `write_copy_line(line)` takes a line of COPY's text format."""
+    `reports.raw.xlsx_cells` selects it (the fast path); other Python values (int, Decimal,
+    date…) are written too, cell by cell. `write_copy_line(line)` takes a line of COPY's text format."""
 
     def __init__(self, cells, *, after_row: int, tmpdir=None):
         self.cells = [(xl_col_to_name(i), kind, style) for i, (kind, style) in enumerate(cells)]
@@ -206,12 +207,16 @@ class DataRows:
             joined = SEPARATOR.join(values)
         except TypeError:  # a value that is not text yet
             joined = None
+        if joined is not None and joined.count(SEPARATOR) != cells - 1:  # a value holds SEPARATOR
+            joined = None
         self._add(parts, cells, values, joined)
 
     def _add(self, parts: list, cells: int, values, joined: str | None) -> None:
+        """Add the row of `values` (the present ones, `joined` by SEPARATOR if they may be written
+        as they are: None sends the row the careful way)."""
         self.last_number += 1
         number = str(self.last_number)
-        if joined is not None and len(values) == cells and _plain(joined, cells):
+        if joined is not None and len(values) == cells and _plain(joined):
             parts = parts.copy()
             parts[1] = number
             parts[4:-1:5] = [number] * cells
@@ -293,7 +298,7 @@ def package(frame: bytes, rows: DataRows, output, last_col: int) -> None:
             head, tail = _split_sheet(data.decode(), rows.last_number, last_col)
             head, tail = head.encode(), tail.encode()
             size = len(head) + rows_size + len(tail)
-            with target.open(SHEET_PART, "w", force_zip64=size > ZIP64_NEEDED_ABOVE) as sheet:
+            with target.open(SHEET_PART, "w", force_zip64=size * 1.05 > ZIP64_NEEDED_ABOVE) as sheet:
                 sheet.write(head)
                 shutil.copyfileobj(rows.file, sheet, COPY_BLOCK)
                 sheet.write(tail)
