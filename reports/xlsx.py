@@ -89,10 +89,10 @@ class ExcelSerial(Func):
 # A row's values are joined by SEPARATOR (on PostgreSQL, COPY's text format joins them with it
 # already) and checked at once. The row takes the fast path (a template filled in) only when the
 # joined string is printable (no control character, no whitespace but the plain space, no
-# U+FFFE/U+FFFF: str.isprintable), holds no & < > (XML escapes) and no "_x" (a text like "_x0041_"
-# is escaped as XlsxWriter does), no value starts or ends with a space (xml:space="preserve"),
-# nothing is longer than Excel allows, and the separator occurs only between values. Any other row
-# is written cell by cell with XlsxWriter's rules (`_text_cell`): same file, more time.
+# U+FFFE/U+FFFF: str.isprintable), holds no "_x" (a text like "_x0041_" is escaped as XlsxWriter
+# does), no value starts or ends with a space (xml:space="preserve"), nothing is longer than Excel
+# allows, and the separator occurs only between values; & < > are escaped on the joined string.
+# Any other row is written cell by cell with XlsxWriter's rules (`_text_cell`): same file, more time.
 SEPARATOR = "|"
 COPY_OPTIONS = "FORMAT text, DELIMITER '|'"  # NULL is \N; \\ \b \f \n \r \t \v \| are escapes
 COPY_NULL = "\\N"
@@ -105,13 +105,10 @@ SPACE_BEFORE, SPACE_AFTER = " " + SEPARATOR, SEPARATOR + " "
 
 
 def _plain(joined: str) -> bool:
-    """Whether the row whose values are `joined` by SEPARATOR can be written as it is (the caller
-    knows that SEPARATOR occurs only between values)."""
+    """Whether the row whose values are `joined` by SEPARATOR can be written from its template,
+    & < > escaped (the caller knows that SEPARATOR occurs only between values)."""
     return (
         joined.isprintable()
-        and "&" not in joined
-        and "<" not in joined
-        and ">" not in joined
         and ("_" not in joined or "_x" not in joined)
         and len(joined) <= PLAIN_MAX_CHARS
         and joined[:1] != " "
@@ -217,6 +214,8 @@ class DataRows:
         self.last_number += 1
         number = str(self.last_number)
         if joined is not None and len(values) == cells and _plain(joined):
+            if "&" in joined or "<" in joined or ">" in joined:  # escaped in one go, then split again
+                values = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").split(SEPARATOR)
             parts = parts.copy()
             parts[1] = number
             parts[4:-1:5] = [number] * cells
@@ -254,9 +253,11 @@ def _text_cell(ref: str, text: str) -> str:
     Unlike XlsxWriter, a text "<r>…</r>" stays text (XlsxWriter would take it for rich-text XML)."""
     if len(text) > PLAIN_MAX_CHARS:
         text = text.encode("utf-16-le", "surrogatepass")[: 2 * MAX_TEXT_UTF16].decode("utf-16-le", "ignore")
-    text = ESCAPED_LOOKALIKE.sub(r"_x005F\1", text)
-    text = CONTROL.sub(lambda match: f"_x{ord(match.group()):04X}_", text)
-    text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+    if "_x" in text:
+        text = ESCAPED_LOOKALIKE.sub(r"_x005F\1", text)
+    if not text.isprintable():  # control characters (and U+FFFE/U+FFFF) are not
+        text = CONTROL.sub(lambda match: f"_x{ord(match.group()):04X}_", text)
+        text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     preserve = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
     return f'<c r="{ref}" t="inlineStr"><is><t{preserve}>{text}</t></is></c>'

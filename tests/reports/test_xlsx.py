@@ -172,16 +172,17 @@ def test_rows_read_back_as_xlsxwriter_writes_them(tmp_path):
 def test_plain_rows_take_the_fast_path_and_others_the_careful_one(tmp_path):
     """The speed comes from writing plain rows from a template; rows needing care go cell by cell."""
     plain = [("1", "2.5", "46356", "Taller de prueba", "Ñandú – 18–29 años"), ("2", None, None, "x", None)]
-    careful = [("3", "1", "46356", "a & b", "z"), ("4", "1", "46356", " delante", "z"), ("5", "1", "1", "a|b", "z")]
+    plain.append(("3", "1", "46356", "a & b <c>", "z"))  # escaped on the whole row at once
+    careful = [("4", "1", "46356", " delante", "z"), ("5", "1", "1", "a|b", "z"), ("6", "1", "1", "_x0041_", "z")]
     with xlsx.DataRows([(xlsx.NUMBER, 1)] * 3 + [(xlsx.TEXT, 0)] * 2, after_row=1, tmpdir=tmp_path) as rows:
         for row in plain:
             rows.write(row)
-        rows.write_copy_line("6|1|46356|Taller|\\N")
+        rows.write_copy_line("7|1|46356|Taller|\\N")
         assert rows.careful_rows == 0
         for row in careful:
             rows.write(row)
-        rows.write_copy_line("7|1|46356|barra \\| vertical|z")
-        assert rows.careful_rows == 4 and rows.count == 7
+        rows.write_copy_line("8|1|46356|barra \\| vertical|z")
+        assert rows.careful_rows == 4 and rows.count == 8
 
 
 def test_excel_serials_are_xlsxwriters_and_open_as_the_same_dates(tmp_path):
