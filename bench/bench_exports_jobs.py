@@ -11,12 +11,21 @@ One run measures, each in its own subprocess (so that peak memory is its own):
 
 - "copy": `COPY (the job's SELECT) TO STDOUT WITH (FORMAT csv)` into /dev/null — the same
   compiled SQL as the job (scope, labels, formula neutralisation). Skipped on SQLite (noted).
-- "csv job" and "xlsx job": a real ExportJob run by `reports.jobs.run` (what the worker calls for
-  `reports.tasks.run_export`), in the user's scope, writing its file in a temporary EXPORT_ROOT.
+- "csv job" and "xlsx job": the page's POST that asks for the export (through Django's test
+  client, signed in as the user: "request_ms" is the median wall time of 5 requests after a
+  first one that warms the process up), then the ExportJob the last one created run
+  by `reports.jobs.run` (what the worker calls for `reports.tasks.run_export`), in the user's
+  scope, writing its file in a temporary EXPORT_ROOT.
 
 Each prints rows, seconds, rows/s, peak RSS (ru_maxrss) and the RSS before the export, and the
 peak of Python allocations during it (tracemalloc, with --tracemalloc: it slows Python code
-down, so it is off by default); then the ratios job / COPY. The jobs made here are deleted.
+down, so it is off by default); then the ratios job / COPY, and the load average before and
+after (quote the whole output). The jobs made here are deleted.
+
+--repeat N runs the three measurements N times in turn (copy, csv, xlsx, copy, …) and prints
+every run and the medians. --verify also opens the XLSX file (after the timing) with openpyxl in
+read-only mode, checks that its row count matches and that every dd/mm/aaaa cell of the first
+1,000 rows is a date, and reports the file's ZIP integrity check.
 """
 
 import argparse
@@ -31,6 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+REQUESTS = 6  # POSTs asking for the export; the first warms the process up, the median of the rest is kept
 
 
 def rss_mb() -> float:
@@ -53,7 +63,33 @@ def setup():
     django.setup()
 
 
-def child(mode: str, username: str, kind: str, period: str, use_tracemalloc: bool) -> dict:
+def verify_xlsx(path, rows: int) -> str:
+    """The file opens with openpyxl: as many data rows as the job wrote, dates typed as dates."""
+    import datetime
+    import zipfile
+
+    import openpyxl
+
+    with zipfile.ZipFile(path) as package:
+        bad = package.testzip()
+    book = openpyxl.load_workbook(path, read_only=True)
+    sheet = book.worksheets[0]
+    header = next(sheet.iter_rows(min_row=2, max_row=2, values_only=True))
+    count = dates = 0
+    for row in sheet.iter_rows(min_row=3):
+        count += 1
+        if count <= 1000:
+            for cell in row:
+                if getattr(cell, "number_format", None) == "DD/MM/YYYY" and cell.value is not None:
+                    assert isinstance(cell.value, datetime.datetime), (count, cell.value)
+                    dates += 1
+    book.close()
+    assert count == rows, (count, rows)
+    assert bad is None, bad
+    return f"ok: {count:,} rows, {len(header)} columns, {dates} dates checked in the first 1,000 rows"
+
+
+def child(mode: str, username: str, kind: str, period: str, use_tracemalloc: bool, verify: bool = False) -> dict:
     setup()
     import tracemalloc
 
@@ -86,21 +122,44 @@ def child(mode: str, username: str, kind: str, period: str, use_tracemalloc: boo
                     cursor.cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", sink)
                 rows = cursor.cursor.rowcount
         size = None
+        seconds = time.perf_counter() - start
+        peak, checked, request_ms = peak_mb(), None, None
     else:
         fmt = "csv" if mode == "csv job" else "xlsx"
         from django.conf import settings
+        from django.test import Client
+        from django.urls import reverse
+        from django_tasks_db.models import DBTaskResult
 
         with tempfile.TemporaryDirectory(prefix="bench-exports-") as root:
             settings.EXPORT_ROOT = root
+            client = Client()
+            client.force_login(user)
+            data = {"kind": kind, "fmt": fmt, **filters}
+            request_ms = []
+            for _ in range(REQUESTS):  # the page's request: it must answer at once whatever the size
+                asked = time.perf_counter()
+                response = client.post(reverse("reports:request_export"), data)
+                request_ms.append((time.perf_counter() - asked) * 1000)
+                assert response.status_code == 302, response.status_code
+            with scopes_disabled():  # only the last job runs; the others (and their queued tasks) go
+                asked_jobs = list(ExportJob.objects.filter(owner=user).order_by("-pk")[:REQUESTS])
+                for extra in asked_jobs[1:]:
+                    DBTaskResult.objects.filter(id=extra.task_id).delete()
+                    extra.delete()
+            request_ms = sorted(request_ms[1:])[(REQUESTS - 2) // 2]  # the median after the first
             with scopes_disabled():  # as the worker: jobs.run enters scope(owner) itself
-                job = jobs.request_export(user=user, kind=kind, filters=filters, fmt=fmt)
+                job = asked_jobs[0]
                 start = time.perf_counter()  # the request itself is not the export
                 jobs.run(job.pk)
                 job.refresh_from_db()
                 rows, size, state = job.rows_done, job.size, job.state
+                seconds = time.perf_counter() - start
+                peak = peak_mb()
+                checked = verify_xlsx(Path(root) / job.file_name, rows) if verify and fmt == "xlsx" else None
+                DBTaskResult.objects.filter(id=job.task_id).delete()
                 ExportJob.objects.filter(pk=job.pk).delete()
         assert state == "completed", state
-    seconds = time.perf_counter() - start
     traced = tracemalloc.get_traced_memory()[1] / 2**20 if use_tracemalloc else None
     return {
         "mode": mode,
@@ -108,10 +167,15 @@ def child(mode: str, username: str, kind: str, period: str, use_tracemalloc: boo
         "seconds": round(seconds, 2),
         "rows_per_s": round(rows / seconds) if seconds else None,
         "size_mb": round(size / 2**20, 1) if size else None,
-        "peak_rss_mb": round(peak_mb(), 1),
+        "peak_rss_mb": round(peak, 1),
         "rss_before_mb": round(before, 1),
         "python_peak_mb": round(traced, 1) if traced is not None else None,
+        **({"request_ms": round(request_ms, 1)} if request_ms is not None else {}),
+        **({"verified": checked} if checked else {}),
     }
+
+
+MODES = ("copy", "csv job", "xlsx job")
 
 
 def main():
@@ -120,19 +184,27 @@ def main():
     parser.add_argument("--kind", default="attendance")
     parser.add_argument("--period", default="all")
     parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each measurement, in turn")
+    parser.add_argument("--only", choices=MODES, action="append", help="measure only these (repeatable)")
+    parser.add_argument("--verify", action="store_true", help="open the XLSX with openpyxl after the timing")
     parser.add_argument("--child")
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.user, args.kind, args.period, args.tracemalloc)))
+        result = child(args.child, args.user, args.kind, args.period, args.tracemalloc, args.verify)
+        print(json.dumps(result, ensure_ascii=False))
         return
-    results = {}
-    for mode in ("copy", "csv job", "xlsx job"):
-        command = [sys.executable, __file__, "--child", mode, "--user", args.user, "--kind", args.kind]
-        command += ["--period", args.period] + (["--tracemalloc"] if args.tracemalloc else [])
-        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-        results[mode] = json.loads(out.strip().splitlines()[-1])
-        print(json.dumps(results[mode], ensure_ascii=False))
-    copy = results["copy"]
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    modes = [m for m in MODES if not args.only or m in args.only]
+    runs: dict[str, list[dict]] = {mode: [] for mode in modes}
+    for _ in range(args.repeat):
+        for mode in modes:
+            command = [sys.executable, __file__, "--child", mode, "--user", args.user, "--kind", args.kind]
+            command += ["--period", args.period] + (["--tracemalloc"] if args.tracemalloc else [])
+            command += ["--verify"] if args.verify else []
+            out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+            runs[mode].append(json.loads(out.strip().splitlines()[-1]))
+            print(json.dumps(runs[mode][-1], ensure_ascii=False))
+    results = {mode: median_run(r) for mode, r in runs.items()}
     print()
     print(f"{'measurement':<10} {'rows':>10} {'s':>8} {'rows/s':>10} {'peak RSS MB':>12} {'RSS before':>11}")
     for mode, r in results.items():
@@ -143,11 +215,23 @@ def main():
             f"{mode:<10} {r['rows']:>10,} {r['seconds']:>8.2f} {r['rows_per_s'] or 0:>10,} "
             f"{r['peak_rss_mb']:>12.1f} {r['rss_before_mb']:>11.1f}"
         )
-    if "skipped" not in copy and copy["seconds"]:
+    if args.repeat > 1:
+        print(f"(medians of {args.repeat} runs each)")
+    copy = results.get("copy")
+    if copy and "skipped" not in copy and copy["seconds"]:
         for mode in ("csv job", "xlsx job"):
-            print(f"ratio {mode} / COPY: {results[mode]['seconds'] / copy['seconds']:.2f}×")
-    else:
+            if mode in results:
+                print(f"ratio {mode} / COPY: {results[mode]['seconds'] / copy['seconds']:.2f}×")
+    elif copy:
         print("ratios: no COPY on this database (SQLite); run on PostgreSQL for the side-by-side figures.")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median time (the lower middle one for an even count)."""
+    if "skipped" in runs[0]:
+        return runs[0]
+    return sorted(runs, key=lambda r: r["seconds"])[(len(runs) - 1) // 2]
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 - Aggregated reports are small: they are written from the same `Report` tables the page shows.
 - Raw records stream: CSV is produced chunk by chunk from a server-side cursor
   (`.iterator(chunk_size=...)`), or on PostgreSQL by COPY of the same compiled query read
-  through a pipe; XLSX is written by XlsxWriter in constant-memory mode to a file.
+  through a pipe; XLSX reads its rows the same way and writes them with `reports.xlsx` into a
+  workbook whose frame XlsxWriter writes (`raw_xlsx`).
 """
 
 import contextlib
@@ -11,7 +12,6 @@ import csv
 import datetime
 import io
 import os
-import re
 import tempfile
 import threading
 from decimal import Decimal
@@ -21,9 +21,8 @@ from django.conf import settings
 from django.db import connections
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from xlsxwriter.utility import xl_col_to_name
 
-from reports import builder, raw
+from reports import builder, raw, xlsx
 from reports.sheets import sheet_name
 
 BOM = "\ufeff"
@@ -94,13 +93,15 @@ def _sheet_name(title: str, used: set) -> str:
     return name
 
 
-def _workbook(output, tmpdir=None) -> xlsxwriter.Workbook:
-    """XlsxWriter in constant-memory mode (each row goes to disk when the next starts); text is
-    always text (never read as a formula, a number or a link); dates without time zones."""
+def _workbook(output, tmpdir=None, in_memory=False) -> xlsxwriter.Workbook:
+    """XlsxWriter in constant-memory mode (each row goes to disk when the next starts), or in
+    memory for a frame (`reports.xlsx`); text is always text (never read as a formula, a number
+    or a link); dates without time zones."""
     return xlsxwriter.Workbook(
         output,
         {
-            "constant_memory": True,
+            "constant_memory": not in_memory,
+            "in_memory": in_memory,
             "strings_to_formulas": False,
             "strings_to_numbers": False,
             "strings_to_urls": False,
@@ -188,7 +189,7 @@ def raw_csv_chunks(columns, queryset, progress=None):
     writer.writerow([c.header for c in columns])
     yield (BOM + buffer.getvalue()).encode("utf-8")
     if connections[queryset.db].vendor == "postgresql":
-        yield from _copy_chunks(queryset, progress)
+        yield from copy_blocks(queryset, "FORMAT csv", progress)
         return
     buffer.seek(0)
     buffer.truncate()
@@ -207,8 +208,8 @@ def raw_csv_chunks(columns, queryset, progress=None):
         progress(count)
 
 
-def _copy_chunks(queryset, progress=None):
-    """PostgreSQL's own `COPY (the same SELECT) TO STDOUT`, streamed through a pipe.
+def copy_blocks(queryset, options: str, progress=None):
+    """PostgreSQL's own `COPY (the same SELECT) TO STDOUT WITH (options)`, streamed through a pipe.
 
     The SELECT is Django's compiled SQL of the very queryset the other formats use (scoping,
     filters, labels and formula neutralisation included). A thread runs COPY on the request's
@@ -228,7 +229,7 @@ def _copy_chunks(queryset, progress=None):
     def produce():
         try:
             with os.fdopen(write_fd, "wb", buffering=PIPE_BLOCK) as sink, raw_connection.cursor() as cursor:
-                cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", sink)
+                cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH ({options})", sink)
         except BaseException as error:  # reported to the reader below
             errors.append(error)
 
@@ -253,44 +254,75 @@ def _copy_chunks(queryset, progress=None):
 
 
 def raw_xlsx(columns, queryset, output, sheet_title: str, description: str, progress=None, tmpdir=None) -> int:
-    """Write the records to `output` with XlsxWriter in constant-memory mode: typed cells (numbers,
-    real dates shown dd/mm/aaaa, text), a title row, a frozen header, landscape printing.
+    """Write the records to `output` (a path or a binary file): typed cells (numbers, real dates
+    shown dd/mm/aaaa, text), a title row, a frozen header, landscape printing. Returns the rows.
 
-    The title and header go through XlsxWriter's API; the data rows, the bulk of the file, are
-    written by `_FastRows` straight into the worksheet's row file as XlsxWriter itself would
-    write them in constant-memory mode (same XML, escapes and styles), one string per row: the
-    per-cell API costs about ten times more. If writing fails, XlsxWriter's temporary row files
-    are removed (`_discard`)."""
-    workbook = _workbook(output, tmpdir)
-    try:
-        sheet = workbook.add_worksheet(_sheet_name(sheet_title, set()))
-        title_format = workbook.add_format({"bold": True, "font_size": 12})
-        header_format = workbook.add_format({"bold": True})
-        formats_by_kind = {kind: workbook.add_format({"num_format": f}) for kind, f in NUMBER_FORMATS.items()}
-        for index, column in enumerate(columns):
-            sheet.set_column(index, index, 14 if column.kind != raw.TEXT else 24)
-        sheet.freeze_panes(2, 0)  # "A3"
-        sheet.write_string(0, 0, neutralise(file_title(sheet_title, description)), title_format)
-        for index, column in enumerate(columns):
-            sheet.write_string(1, index, str(column.header), header_format)
-        rows = _FastRows(sheet, columns, formats_by_kind, first_row=2)
+    `columns` and `queryset` are `raw.raw_export`'s; every cell is selected as the text XLSX
+    writes in its XML (`raw.xlsx_cells`), read by COPY on PostgreSQL (`copy_blocks`: the database
+    works while Python writes) and through a server-side cursor elsewhere."""
+    queryset = raw.xlsx_cells(columns, queryset)
+    if connections[queryset.db].vendor == "postgresql":
+        records, copy_lines = _copy_lines(queryset, xlsx.COPY_OPTIONS), True
+    else:
+        records, copy_lines = queryset.iterator(chunk_size=ITERATOR_CHUNK), False
+    # Closed at once if writing stops early (a cancel, an error): the COPY thread ends and gives
+    # the connection back before anything else uses it.
+    with contextlib.closing(records):
+        return records_xlsx(columns, records, output, sheet_title, description, progress, tmpdir, copy_lines=copy_lines)
+
+
+def records_xlsx(
+    columns, records, output, sheet_title: str, description: str, progress=None, tmpdir=None, *, copy_lines=False
+) -> int:
+    """Write `records` (tuples of cell values, or with `copy_lines` lines of COPY's text format:
+    `xlsx.DataRows`) as `raw_xlsx` describes. XlsxWriter writes the frame (title, header, formats,
+    widths, print set-up, package) and `reports.xlsx` the data rows, spliced into its worksheet
+    (see that module). Memory stays flat: the rows go to an unnamed temporary file in `tmpdir`,
+    removed whatever happens."""
+    buffer = io.BytesIO()
+    workbook = _workbook(buffer, in_memory=True)
+    sheet = workbook.add_worksheet(_sheet_name(sheet_title, set()))
+    title_format = workbook.add_format({"bold": True, "font_size": 12})
+    header_format = workbook.add_format({"bold": True})
+    formats_by_kind = {kind: workbook.add_format({"num_format": f}) for kind, f in NUMBER_FORMATS.items()}
+    for index, column in enumerate(columns):
+        sheet.set_column(index, index, 14 if column.kind != raw.TEXT else 24)
+    sheet.freeze_panes(2, 0)  # "A3"
+    sheet.write_string(0, 0, neutralise(file_title(sheet_title, description)), title_format)
+    for index, column in enumerate(columns):
+        sheet.write_string(1, index, str(column.header), header_format)
+    cells = [
+        (xlsx.TEXT, 0) if column.kind == raw.TEXT else (xlsx.NUMBER, formats_by_kind[column.kind]._get_xf_index())
+        for column in columns
+    ]
+    every = settings.EXPORT_PROGRESS_ROWS
+    with xlsx.DataRows(cells, after_row=1, tmpdir=tmpdir) as rows:
+        write = rows.write_copy_line if copy_lines else rows.write
         count = 0
-        every = settings.EXPORT_PROGRESS_ROWS
-        write = rows.write
-        for row in queryset.iterator(chunk_size=ITERATOR_CHUNK):
-            write(row)
+        for record in records:
+            write(record)
             count += 1
             if progress and count % every == 0:
                 progress(count)
-        rows.finish()
         if progress:
             progress(count)
         _print_setup(sheet, len(columns), 1 + count)
         workbook.close()
-    except BaseException:
-        _discard(workbook)
-        raise
+        xlsx.package(buffer.getvalue(), rows, output, last_col=len(columns) - 1)
     return count
+
+
+def _copy_lines(queryset, options: str):
+    """The lines (without their end) of COPY's text output of `queryset`, decoded (`copy_blocks`)."""
+    pending = b""
+    for block in copy_blocks(queryset, options):
+        data = pending + block
+        end = data.rfind(b"\n") + 1  # a line end is never inside a UTF-8 character
+        pending = data[end:]
+        if end:
+            yield from data[: end - 1].decode().split("\n")
+    if pending:
+        raise ValueError("COPY output ended in the middle of a line")
 
 
 def _discard(workbook) -> None:
@@ -303,75 +335,6 @@ def _discard(workbook) -> None:
         if name:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(name)
-
-
-EXCEL_EPOCH = datetime.date(1899, 12, 30).toordinal()
-EXCEL_FIRST_TRUE_DATE = datetime.date(1900, 3, 1)  # before it, Excel's 1900 leap-year bug applies
-TEXT_NEEDS_CARE = re.compile(r"[&<>\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_|^\s|\s$")
-MAX_TEXT = 32767
-
-
-class _FastRows:
-    """Data rows written as XlsxWriter writes them in constant-memory mode (`Worksheet._write_cell`:
-    inline strings, numbers with their style index), one string per row into the worksheet's row
-    file. Relies on XlsxWriter internals (`fh`, `previous_row`, dimensions) of the pinned version;
-    tests/reports/test_exports.py opens the result with openpyxl to check types and formats."""
-
-    def __init__(self, sheet, columns, formats_by_kind, first_row: int):
-        sheet._write_single_row(first_row)  # flush the header row; data starts at `first_row`
-        self.sheet = sheet
-        self.fh = sheet.fh
-        self.row = first_row
-        self.cells = []
-        for index, column in enumerate(columns):
-            letter = xl_col_to_name(index)
-            if column.kind == raw.DATE:
-                self.cells.append(("d", letter, formats_by_kind[raw.DATE]._get_xf_index()))
-            elif column.kind in (raw.INT, raw.DEC):
-                self.cells.append(("n", letter, formats_by_kind[column.kind]._get_xf_index()))
-            else:
-                self.cells.append(("t", letter, 0))
-        self.last_col = len(columns) - 1
-
-    def write(self, values) -> None:
-        number = self.row + 1
-        parts = [f'<row r="{number}">']
-        append = parts.append
-        for (kind, letter, style), value in zip(self.cells, values, strict=True):
-            if value is None:
-                continue
-            if kind == "t":
-                append(self._text(f"{letter}{number}", value if isinstance(value, str) else str(value)))
-            elif kind == "n":
-                append(f'<c r="{letter}{number}" s="{style}"><v>{value:.16G}</v></c>')
-            else:
-                append(f'<c r="{letter}{number}" s="{style}"><v>{self._serial(value)}</v></c>')
-        append("</row>")
-        self.fh.write("".join(parts))
-        self.row += 1
-
-    def _text(self, ref: str, text: str) -> str:
-        if len(text) > MAX_TEXT // 2:
-            text = text[: MAX_TEXT // 2]
-        if TEXT_NEEDS_CARE.search(text):
-            text = self.sheet._escape_control_characters(text)
-            text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            if text[:1].isspace() or text[-1:].isspace():
-                return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
-        return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
-
-    def _serial(self, value):
-        if type(value) is datetime.date and value >= EXCEL_FIRST_TRUE_DATE:
-            return value.toordinal() - EXCEL_EPOCH
-        return f"{self.sheet._convert_date_time(value):.16G}"
-
-    def finish(self) -> None:
-        """Tell the worksheet where the data ended (its dimension and next row)."""
-        sheet = self.sheet
-        if self.row > sheet.previous_row:
-            sheet.dim_rowmax = max(sheet.dim_rowmax or 0, self.row - 1)
-            sheet.dim_colmax = max(sheet.dim_colmax or 0, self.last_col)
-        sheet.previous_row = self.row
 
 
 def temporary_file():

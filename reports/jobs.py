@@ -65,7 +65,8 @@ def export_root() -> Path:
 
 
 def temporary_dir() -> Path:
-    """XlsxWriter's temporary row files for jobs: removed on failure, and by `recover_stuck` after a kill."""
+    """Temporary files of jobs: XlsxWriter's row files of report sheets (removed on failure, and by
+    `recover_stuck` after a kill) and raw XLSX rows (unnamed: gone with the process whatever happens)."""
     path = export_root() / "tmp"
     path.mkdir(exist_ok=True, mode=0o700)
     return path
@@ -392,7 +393,7 @@ def _write(job: ExportJob, part: Path) -> int:
             exports.report_xlsx(report, str(part), tmpdir=temporary_dir())
         return rows
     columns, queryset = raw.raw_export(job.kind, owner, filters)
-    uses_copy = job.fmt == "csv" and connection.vendor == "postgresql"
+    uses_copy = connection.vendor == "postgresql"  # both formats read their rows by COPY there
     progress = Progress(job, own_connection=uses_copy)
     if connection.vendor == "postgresql":
         # DB_STATEMENT_TIMEOUT_MS protects web requests; a job is meant to run long (RESET below).

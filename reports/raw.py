@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import CharField, Count, F, OuterRef, Subquery, Sum, Value
 from django.db.models.expressions import Case, When
-from django.db.models.functions import Coalesce, Concat, Left
+from django.db.models.functions import Cast, Coalesce, Concat, Left
 from django.db.models.lookups import In
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +25,7 @@ from indicators.disaggregation import GRID_SEXES, AgeGroup, Sex
 from mobile_windows.models import ReachCount, WindowSession
 from municipalities.models import AssistanceTopic, TechnicalAssistance
 from reports.builder import AGE_COLUMNS
+from reports.xlsx import ExcelSerial
 from review.models import ReviewState
 from workshops.models import Attendance, AttendanceMethod, Workshop, WorkshopAudience, WorkshopStatus, WorkshopTopic
 
@@ -200,9 +201,27 @@ def raw_export(kind: str, user, filters):
     qs = model.objects.visible_to(user).filter(**{f"{municipality_path}__in": filters.municipalities(user)})
     if filters.start is not None:
         qs = qs.filter(**{f"{date_path}__gte": filters.start, f"{date_path}__lte": filters.end})
-    names = [f"c{i}" for i in range(len(columns))]
+    names = _names(columns)
     qs = qs.annotate(**{n: c.expression for n, c in zip(names, columns, strict=True)}).order_by("pk")
     return columns, qs.values_list(*names)
+
+
+def _names(columns) -> list[str]:
+    return [f"c{i}" for i in range(len(columns))]
+
+
+def xlsx_cells(columns, queryset):
+    """`raw_export`'s rows with every cell as the text XLSX writes in its XML (reports.xlsx):
+    numbers as their digits, dates as Excel serial day numbers, text as it is."""
+    cells = []
+    for name, column in zip(_names(columns), columns, strict=True):
+        if column.kind == DATE:
+            cells.append(Cast(ExcelSerial(F(name)), CharField()))
+        elif column.kind in (INT, DEC):
+            cells.append(Cast(F(name), CharField()))
+        else:
+            cells.append(F(name))
+    return queryset.values_list(*cells)
 
 
 def title(kind: str) -> str:
