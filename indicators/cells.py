@@ -346,21 +346,11 @@ def refresh() -> int:
 
 # --- Reading cells ------------------------------------------------------------------------------
 
-_resolved: "weakref.WeakKeyDictionary[QuerySet, list[int]]" = weakref.WeakKeyDictionary()
+_resolved: "weakref.WeakKeyDictionary[QuerySet, tuple]" = weakref.WeakKeyDictionary()
 
 
 def _ids(municipalities) -> list[int] | None:
-    """The ids of a set of municipalities (a queryset is evaluated once per queryset object)."""
-    if isinstance(municipalities, QuerySet):
-        if municipalities in _resolved:
-            return _resolved[municipalities]
-        if municipalities._fields:  # .values("pk") or .values_list("pk")
-            ids = [row["pk"] if isinstance(row, dict) else row for row in municipalities]
-            ids = [row[0] if isinstance(row, tuple) else row for row in ids]
-        else:
-            ids = list(municipalities.values_list("pk", flat=True))
-        _resolved[municipalities] = ids
-        return ids
+    """The ids of a list of municipalities or of their ids (None if it is not a list of them)."""
     try:
         return [getattr(m, "pk", m) for m in municipalities]
     except TypeError:
@@ -454,9 +444,12 @@ def _lookup(municipalities, start, end, by, user, variants: dict):
     allowed, department = _scope_department(user)
     if not allowed:
         return None
-    if isinstance(municipalities, QuerySet) and municipalities not in _resolved:
-        geography = _Geography(selected=municipalities)  # resolved in the same query
-        ids = _resolved[municipalities] = geography.selected
+    if isinstance(municipalities, QuerySet):
+        # One query per queryset object: a page asks for several figures of the same set.
+        if municipalities not in _resolved:
+            geography = _Geography(selected=municipalities)  # the set resolved in the same query
+            _resolved[municipalities] = (geography, geography.selected)
+        geography, ids = _resolved[municipalities]
     else:
         ids = _ids(municipalities)
         if ids is None:

@@ -93,14 +93,35 @@ def progress(actual, target) -> Decimal | None:
 
 
 def annotate_values(queryset, values: dict, keys=None, prefix: str = ""):
-    """Annotate municipalities with precomputed {municipality_id: {key: value}} figures (as `prefix<key>`)."""
-    from django.db.models import Case, When
+    """Annotate municipalities with precomputed {municipality_id: {key: value}} figures (as `prefix<key>`).
 
+    Each count is one SQL `CASE <id> WHEN … THEN … ELSE 0 END` with the values as parameters
+    (sortable in SQL, like a column). Written as one RawSQL per figure: building the same CASE from
+    Django's When objects cost 0.3 s of Python for the 50 municipalities × 32 figures of the
+    progress changelist, for the same SQL.
+    """
+    from django.db import connection
+    from django.db.models import Case, When
+    from django.db.models.expressions import RawSQL
+
+    qn = connection.ops.quote_name
+    meta = queryset.model._meta
+    pk_column = f"{qn(meta.db_table)}.{qn(meta.pk.column)}"
     annotations = {}
     for key in keys or IndicatorKey.values:
         output = models.DecimalField() if is_decimal(key) else IntegerField()
-        whens = [When(pk=pk, then=Value(v[key])) for pk, v in values.items() if v.get(key)]
-        annotations[prefix + key] = Case(*whens, default=_zero(key), output_field=output) if whens else _zero(key)
+        pairs = [(int(pk), v[key]) for pk, v in values.items() if pk is not None and v.get(key)]
+        if not pairs:
+            annotations[prefix + key] = _zero(key)
+            continue
+        if is_decimal(key):  # hours: a Decimal parameter is text to SQLite; Value() adapts it
+            whens = [When(pk=pk, then=Value(value)) for pk, value in pairs]
+            annotations[prefix + key] = Case(*whens, default=_zero(key), output_field=output)
+            continue
+        sql = f"CASE {pk_column} {' '.join(['WHEN %s THEN %s'] * len(pairs))} ELSE %s END"
+        params = [item for pair in pairs for item in pair] + [_zero(key).value]
+        # Only our own quoted column name and placeholders in the SQL; every value is a parameter.
+        annotations[prefix + key] = RawSQL(sql, params, output_field=output)  # noqa: S611
     return queryset.annotate(**annotations)
 
 
