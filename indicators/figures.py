@@ -216,14 +216,6 @@ def _compute_live(keys, municipalities, start, end, by, user, variants: dict[str
         if scope is not None:
             extra &= scope
         base = _records(src0.model, date_path, tuple(sorted(common)), start, end, extra)
-        if by == "month":
-            base = base.annotate(grp=TruncMonth(date_path))
-        elif by is not None:
-            base = base.annotate(grp=models.F(group_path(bucket[0], by)))
-        split = _split_path(bucket, common)
-        if split is not None:
-            _add_split(base, bucket, keys, variants, src0, split, by, flat, grouped)
-            continue
         aggregates = {}
         for name, states in variants.items():
             in_variant = Q(**{f"{src0.review_path}__in": states}) if len(variants) > 1 else None
@@ -240,6 +232,10 @@ def _compute_live(keys, municipalities, start, end, by, user, variants: dict[str
                     value = row[f"{name}__{key}"]
                     flat[name][key] = value if value is not None else _zero(key).value
             continue
+        if by == "month":
+            base = base.annotate(grp=TruncMonth(date_path))
+        else:
+            base = base.annotate(grp=models.F(group_path(bucket[0], by)))
         for row in base.order_by().values("grp").annotate(**aggregates):
             for name in variants:
                 cell = grouped[name].setdefault(row["grp"], {key: _zero(key).value for key in keys})
@@ -247,52 +243,6 @@ def _compute_live(keys, municipalities, start, end, by, user, variants: dict[str
                     if row[f"{name}__{key}"] is not None:
                         cell[key] = row[f"{name}__{key}"]
     return flat if by is None else grouped
-
-
-def _split_path(bucket, common) -> str | None:
-    """The one attribute of the counted item that the figures of `bucket` differ by, if any.
-
-    Participants, women, men and sex not recorded are the same distinct count over the same
-    attendance rows, each with its own filter on the participant's sex. Grouping the rows by that
-    sex once gives all four: each person has one sex, so the distinct counts of the sex groups
-    are disjoint and add up exactly. One COUNT(DISTINCT) per review option instead of four.
-    """
-    paths = {path for key in bucket for path, _value in source(key).filters if (path, _value) not in common}
-    if len(paths) != 1 or len(bucket) < 3:
-        return None
-    (path,) = paths
-    for key in bucket:
-        src = source(key)
-        if src.distinct and not path.startswith(src.aggregate.split(":")[1] + "__"):
-            return None  # the attribute must belong to the distinct item, or the groups overlap
-    return path
-
-
-def _add_split(base, bucket, keys, variants, src0, split, by, flat, grouped) -> None:
-    """`_compute_live` for a bucket whose figures differ only by `split` (see `_split_path`)."""
-    aggregates, alias = {}, {}
-    for name, states in variants.items():
-        in_variant = Q(**{f"{src0.review_path}__in": states}) if len(variants) > 1 else None
-        for key in bucket:
-            shape = (name, source(key).aggregate)
-            if shape not in alias:
-                alias[shape] = f"a{len(alias)}"
-                aggregates[alias[shape]] = _aggregate_expression(source(key), in_variant)
-    fields = [split] if by is None else ["grp", split]
-    for row in base.order_by().values(*fields).annotate(**aggregates):
-        if by is not None:
-            for name in variants:
-                grouped[name].setdefault(row["grp"], {key: _zero(key).value for key in keys})
-        for key in bucket:
-            wanted = [value for path, value in source(key).filters if path == split]
-            if wanted and row[split] != wanted[0]:
-                continue
-            for name in variants:
-                value = row[alias[(name, source(key).aggregate)]]
-                if value is None:
-                    continue
-                target = flat[name] if by is None else grouped[name][row["grp"]]
-                target[key] = target[key] + value
 
 
 def grid(

@@ -186,37 +186,6 @@ def test_random_changes_keep_every_cell_equal_to_a_live_computation(world, seed)
     assert (len(report["different"]), report["missing"], report["extra"]) == (0, 0, 0)
 
 
-def test_figures_computed_together_equal_each_computed_alone(world):
-    """Participants and their sex parts come from one count grouped by sex (figures._split_path):
-    computed together they equal each figure computed on its own, for every grouping and both
-    review options at once, on attendance of people of every sex in approved and pending workshops."""
-    munis, _staff, _coordinators, pool = world
-    rng = random.Random(5)
-    for office, municipalities in munis.items():
-        for i in range(8):
-            day = rng.choice(DAYS)
-            state = [ReviewState.APPROVED, ReviewState.SUBMITTED, ReviewState.DRAFT][i % 3]
-            workshop = factories.workshop(
-                office, rng.choice(municipalities), start_date=day, end_date=day, review_state=state
-            )
-            for person in rng.sample(pool[office], 4):
-                factories.attendance(workshop, person)
-    everything = sorted(cells._Geography().department)
-    variants = {"": Review.OFFICIAL.states, "pending": Review.PENDING.states}
-    start, end = datetime.date(2025, 12, 1), datetime.date(2026, 4, 30)
-    for by in (None, "municipality", "department", "office", "phase", "month"):
-        together = _compute_live(list(K.values), everything, start, end, by, None, variants)
-        for key in K.values:
-            alone = _compute_live([key], everything, start, end, by, None, variants)
-            for name in variants:
-                if by is None:
-                    assert together[name][key] == alone[name][key], (by, key, name)
-                else:
-                    for group, values in alone[name].items():
-                        assert together[name][group][key] == values[key], (by, group, key, name)
-    assert together[""] and any(v[K.PARTICIPANTS_WOMEN] for v in together[""].values())  # not vacuous
-
-
 @pytest.fixture
 def approved_workshop(office_a, staff_a, coordinator_x):
     muni = factories.pess_municipality(office_a)
