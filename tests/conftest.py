@@ -158,8 +158,12 @@ def browser_login(chromium, live_server):
     """Open a page at `width` px and log in as `user` through the real login form."""
     pages = []
 
-    def login(user, width=1280, password=factories.PASSWORD):
-        context = chromium.new_context(viewport={"width": width, "height": 900}, locale="es-SV")
+    def login(user, width=1280, password=factories.PASSWORD, service_workers="allow"):
+        # service_workers="block" for tests that fake server answers with page.route(): requests a
+        # service worker makes (the field app's, once it controls the page) bypass the routes.
+        context = chromium.new_context(
+            viewport={"width": width, "height": 900}, locale="es-SV", service_workers=service_workers
+        )
         page = context.new_page()
         page.set_default_timeout(15_000)
         page.goto(f"{live_server.url}/cuenta/ingresar/")

@@ -19,7 +19,9 @@ pytestmark = [
 def test_search_and_add_failures_are_shown_and_retried(browser_login, live_server, office_a, staff_a):
     factories.participant(office_a, first_names="Beatriz", last_names="Alvarado")
     workshop = factories.workshop(office_a)
-    page = browser_login(staff_a, width=390)
+    # The page's own requests must meet the faked answers below (page.route), not the field app's
+    # service worker: this test is about the online page's failure messages.
+    page = browser_login(staff_a, width=390, service_workers="block")
     page.goto(f"{live_server.url}/talleres/{workshop.pk}/")
     search = page.locator("#participant-search")
 
