@@ -304,15 +304,17 @@ def rebuild(write: bool = True, progress=None) -> dict:
 COUNTED_STATES = frozenset(Review.WITH_PENDING.states)
 
 
-def mark_stale(points) -> int:
+def mark_stale(points, official: bool = True) -> int:
     """Record that the figures of these (municipality id, date) points changed; queue the refresh.
 
     Called by the services inside the transaction of the change (so the mark commits with it, or
-    not at all). Points with no municipality or date are ignored."""
+    not at all). `official`: approved records changed (or may have); False when only submitted
+    ones did, so official figures stay readable from cells meanwhile. Points with no
+    municipality or date are ignored."""
     rows = {(m, d) for m, d in points if m is not None and d is not None}
     if not rows:
         return 0
-    StaleFigures.objects.bulk_create(StaleFigures(municipality_id=m, date=d) for m, d in rows)
+    StaleFigures.objects.bulk_create(StaleFigures(municipality_id=m, date=d, official=official) for m, d in rows)
     from indicators.tasks import refresh_figures
 
     transaction.on_commit(refresh_figures.enqueue)
@@ -407,7 +409,8 @@ def _plan(ids: set[int], by: str | None, geography: _Geography) -> tuple[str, se
 
 
 def read(keys, municipalities, start, end, by, user, variants: dict) -> dict | None:
-    """The answer of `figures._compute` from cells, or None when cells cannot give it exactly."""
+    """The answer of `figures._compute` for the variants cells give exactly ({variant: figures},
+    perhaps not every variant asked for: the caller computes the others live), or None."""
     found = _lookup(municipalities, start, end, by, user, variants)
     if found is None:
         return None
@@ -421,6 +424,8 @@ def read_grid(key, municipalities, start, end, user, states) -> dict | None:
     if found is None:
         return None
     cells, buckets, starts, units = found
+    if "" not in buckets:
+        return None
     values = cells.get((starts[0], next(iter(units)), buckets[""]), {})
     return {(sex, age): n for sex, age, n in values.get(f"grid:{key}", [])}
 
@@ -472,12 +477,21 @@ def _lookup(municipalities, start, end, by, user, variants: dict):
             Q(period=kind, start__in=starts, level=level, unit__in=sorted(units), bucket__in=set(buckets.values()))
             | Q(level=BUILT)
         )
-        .annotate(stale=Exists(stale))
-        .values_list("level", "start", "unit", "bucket", "values", "stale")
+        .annotate(stale=Exists(stale), stale_official=Exists(stale.filter(official=True)))
+        .values_list("level", "start", "unit", "bucket", "values", "stale", "stale_official")
     )
     marker = [row for row in rows if row[0] == BUILT]
-    if not marker or not marker[0][4].get("built") or marker[0][5]:
-        return None  # not built yet, or a change the cells do not include yet
+    if not marker or not marker[0][4].get("built"):
+        return None  # not built yet
+    # A change the cells do not include yet: the buckets it touches are computed live. A change
+    # to submitted records only (attendance added to a workshop waiting for review) leaves the
+    # approved bucket, the official figures, readable from cells.
+    stale_any, stale_official = marker[0][5], marker[0][6]
+    buckets = {
+        name: bucket for name, bucket in buckets.items() if not (stale_official if bucket == "approved" else stale_any)
+    }
+    if not buckets:
+        return None
     cells = {(row[1], row[2], row[3]): row[4] for row in rows if row[0] != BUILT}
     return cells, buckets, starts, units
 

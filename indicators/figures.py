@@ -196,8 +196,11 @@ def _compute(keys, municipalities, start, end, by, user, variants: dict[str, tup
     """From the pre-computed cells when they answer the request exactly, else live."""
     from indicators import cells
 
-    found = cells.read(keys, municipalities, start, end, by, user, variants)
-    return found if found is not None else _compute_live(keys, municipalities, start, end, by, user, variants)
+    found = cells.read(keys, municipalities, start, end, by, user, variants) or {}
+    missing = {name: states for name, states in variants.items() if name not in found}
+    if missing:  # e.g. pending figures while a change to submitted records waits for the refresh
+        found.update(_compute_live(keys, municipalities, start, end, by, user, missing))
+    return found
 
 
 def _compute_live(keys, municipalities, start, end, by, user, variants: dict[str, tuple]) -> dict:

@@ -108,6 +108,8 @@ class StaleFigures(models.Model):
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
+    # Approved records changed (or may have): official figures too, not only pending ones.
+    official = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

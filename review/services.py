@@ -32,12 +32,12 @@ def save_record(record, fields: dict) -> None:
     before = figure_point(record) if record.pk is not None else None
     assign_and_save(record, fields, exclude=["created_by", "reviewed_by"])
     if record.review_state in COUNTED:
-        records_changed([before, figure_point(record)])
+        records_changed([before, figure_point(record)], official=record.review_state == ReviewState.APPROVED)
 
 
 # Figures count submitted and approved records (official: approved; pending: submitted).
 COUNTED = frozenset({ReviewState.SUBMITTED, ReviewState.APPROVED})
-# Callables (points) -> None told, inside the transaction of a change, that what the figures count
+# Callables (points, official=...) -> None told, inside the transaction of a change, that what the figures count
 # changed at these (municipality id, date) points. The indicators app registers the one that keeps
 # its pre-computed figures current (indicators.cells.mark_stale).
 CHANGE_LISTENERS: list = []
@@ -48,11 +48,13 @@ def register_change_listener(listener) -> None:
         CHANGE_LISTENERS.append(listener)
 
 
-def records_changed(points) -> None:
-    """Tell the listeners that figures changed at these (municipality id, date) points."""
+def records_changed(points, official: bool = True) -> None:
+    """Tell the listeners that figures changed at these (municipality id, date) points.
+
+    `official`: approved records changed (or may have); False when only submitted ones did."""
     points = [p for p in points if p is not None]
     for listener in CHANGE_LISTENERS:
-        listener(points)
+        listener(points, official=official)
 
 
 def figure_point(record) -> tuple:
@@ -81,7 +83,7 @@ def _transition(record, *, to_state: str, by, comment: str = "") -> ReviewTransi
         fields += ["reviewed_at", "reviewed_by", "review_comment"]
     record.save(update_fields=fields)
     if from_state in COUNTED or to_state in COUNTED:
-        records_changed([figure_point(record)])
+        records_changed([figure_point(record)], official=ReviewState.APPROVED in (from_state, to_state))
     return ReviewTransition.objects.create(
         content_type=ContentType.objects.get_for_model(type(record)),
         object_id=record.pk,

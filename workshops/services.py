@@ -20,6 +20,7 @@ from core.scoping import scopes_disabled
 from core.text import normalize_name
 from geography.services import check_municipality_in_scope, office_for
 from indicators.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup, Sex
+from review.models import ReviewState
 from review.services import COUNTED as COUNTED_STATES
 from review.services import figure_point, records_changed
 from workshops.models import Attendance, AttendanceMethod, Participant, Workshop, WorkshopStatus
@@ -72,15 +73,16 @@ def save_workshop(*, workshop: Workshop, by, not_duplicate: bool = False) -> Wor
                 candidates=duplicates,
             )
     workshop.save()
-    if stored is not None and COUNTED_STATES & {stored.review_state, workshop.review_state}:
-        records_changed([figure_point(stored), figure_point(workshop)])
+    states = {stored.review_state, workshop.review_state} if stored is not None else set()
+    if COUNTED_STATES & states:
+        records_changed([figure_point(stored), figure_point(workshop)], official=ReviewState.APPROVED in states)
     return workshop
 
 
 def figures_changed(workshop: Workshop) -> None:
     """Attendance of `workshop` changed: tell the figures, when the workshop counts in them."""
     if workshop.review_state in COUNTED_STATES:
-        records_changed([figure_point(workshop)])
+        records_changed([figure_point(workshop)], official=workshop.review_state == ReviewState.APPROVED)
 
 
 HELD_IN_FUTURE = _("Un taller con fecha futura no puede marcarse como realizado: corrija la fecha o espere a ese día.")

@@ -173,10 +173,9 @@ def test_random_changes_keep_every_cell_equal_to_a_live_computation(world, seed)
         for start in sorted({cells.period_of(kind, d)[0] for d in DAYS}):
             end = cells.period_of(kind, start)[1]
             everything = list(cells._Geography().department)
-            assert (
-                figures(list(K.values), everything, start, end)
-                == _compute_live(list(K.values), everything, start, end, None, None, {"": Review.OFFICIAL.states})[""]
-            )
+            both = {"": Review.OFFICIAL.states, "pending": Review.PENDING.states}
+            live = _compute_live(list(K.values), everything, start, end, None, None, both)
+            assert figures_and_pending(list(K.values), everything, start, end) == (live[""], live["pending"])
     cells.refresh()
     assert not StaleFigures.objects.exists()
     for kind in cells.KINDS:
@@ -299,3 +298,27 @@ def test_reports_page_reads_cells_in_constant_queries(approved_workshop, client,
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_change_to_a_pending_record_leaves_official_figures_readable_from_cells(
+    approved_workshop, office_a, staff_a, coordinator_x
+):
+    """Attendance added to a submitted workshop changes pending figures only: while the refresh
+    waits, official figures still come from cells and pending ones are computed live."""
+    _workshop, muni = approved_workshop
+    year = (datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
+    waiting = factories.workshop(office_a, muni)
+    factories.attendance(waiting, factories.participant(office_a))
+    review.submit(record=waiting, by=staff_a)
+    cells.refresh()
+    workshop_services.record_attendance(workshop=waiting, participant=factories.participant(office_a), by=staff_a)
+    assert StaleFigures.objects.filter(official=False).exists()
+    keys = [K.WORKSHOPS_HELD, K.PARTICIPANTS]
+    variants = {"": Review.OFFICIAL.states, "pending": Review.PENDING.states}
+    assert set(cells.read(keys, [muni.pk], *year, None, None, variants)) == {""}  # pending: live
+    expected = _compute_live(keys, [muni.pk], *year, None, None, variants)
+    assert figures_and_pending(keys, [muni.pk], *year) == (expected[""], expected["pending"])
+    assert expected["pending"][K.PARTICIPANTS] == 2 and expected[""][K.PARTICIPANTS] == 3
+    review.approve(record=waiting, by=coordinator_x)  # now official figures change: all live
+    assert cells.read(keys, [muni.pk], *year, None, None, variants) is None
+    assert figures([K.PARTICIPANTS], [muni.pk], *year) == {K.PARTICIPANTS: 5}
