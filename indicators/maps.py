@@ -120,6 +120,11 @@ class ChoroplethMap:
     drawn: int = 0  # municipalities drawn (262 on a national map)
 
     @property
+    def linked(self) -> bool:
+        """Its municipalities open their pages (not on the public page, which has no links)."""
+        return any(row.url for row in self.rows)
+
+    @property
     def several_departments(self) -> bool:
         return len({row.department for row in self.rows}) > 1
 

@@ -141,6 +141,13 @@ def test_no_personal_data_on_the_page(client, data):
     assert "Instituto de prueba" not in html  # an institution's name
 
 
+def test_the_public_map_does_not_promise_links_it_does_not_have(client, data):
+    html = client.get(URL).content.decode()
+    assert "Pase el puntero o el foco por un municipio para ver su cifra." in html
+    assert "un clic abre su página" not in html
+    assert "/municipios/" not in html
+
+
 def test_a_submitted_record_changes_nothing(client, data, office_a, staff_a):
     before = client.get(URL).content.decode()
     workshop = factories.workshop(
