@@ -275,4 +275,8 @@ def test_another_user_signing_in_on_the_device_clears_the_previous_users_data(
     page.wait_for_function(
         "async () => !(await indexedDB.databases()).some((d) => d.name === 'pess-offline')", timeout=10_000
     )
+    # The private cache is deleted in the same clean-up, which may finish a moment later.
+    page.wait_for_function(
+        "async () => !(await caches.keys()).some((n) => n.startsWith('pess-private'))", timeout=10_000
+    )
     assert page.evaluate(PRIVATE_CACHES) == []
