@@ -201,43 +201,50 @@
     return found.slice(0, 10);
   }
 
+  // Each keystroke may start a search (the input event and htmx's delayed trigger both do): only
+  // the newest one draws, and it swaps the results in at once, so a tap never lands on a list
+  // that is being taken down.
+  let renderSeq = 0;
+
   async function renderResults(text) {
     const box = $("search-results");
     if (!box) return;
-    box.innerHTML = "";
+    const seq = ++renderSeq;
     const q = (text || "").trim();
-    if (!q) return;
-    const found = localSearch(q);
-    if (!found.length) {
-      box.appendChild(el("p", "hint", fmt(T.noneFound, { q })));
-      return;
+    const found = q ? localSearch(q) : [];
+    const attending = found.length ? await attendingIds() : new Set();
+    if (seq !== renderSeq) return; // a newer search replaced this one
+    const content = document.createDocumentFragment();
+    if (q && !found.length) content.appendChild(el("p", "hint", fmt(T.noneFound, { q })));
+    if (found.length) {
+      const list = el("ul", "search-results");
+      list.setAttribute("aria-label", T.results);
+      found.forEach((p, i) => {
+        const li = el("li", "result-item" + (i === 0 ? " active" : ""));
+        const form = el("form", "result-form offline-result");
+        form.dataset.participant = p.id;
+        form.dataset.name = fullName(p);
+        form.appendChild(el("span", "result-name", fullName(p)));
+        const meta = [p.dui_end ? "…" + p.dui_end : "", p.institution].filter(Boolean).join(" · ");
+        form.appendChild(el("span", "meta", meta));
+        if (attending.has(p.id)) {
+          form.appendChild(el("span", "badge", T.already));
+        } else {
+          const add = el("button", "button small primary", T.add);
+          add.type = "submit";
+          form.appendChild(add);
+        }
+        li.appendChild(form);
+        list.appendChild(li);
+      });
+      content.appendChild(list);
+      if (/^\d/.test(q)) content.appendChild(el("p", "hint", T.duiHint));
     }
-    const attending = await attendingIds();
-    const list = el("ul", "search-results");
-    list.setAttribute("aria-label", T.results);
-    found.forEach((p, i) => {
-      const li = el("li", "result-item" + (i === 0 ? " active" : ""));
-      const form = el("form", "result-form offline-result");
-      form.dataset.participant = p.id;
-      form.dataset.name = fullName(p);
-      form.appendChild(el("span", "result-name", fullName(p)));
-      const meta = [p.dui_end ? "…" + p.dui_end : "", p.institution].filter(Boolean).join(" · ");
-      form.appendChild(el("span", "meta", meta));
-      if (attending.has(p.id)) {
-        form.appendChild(el("span", "badge", T.already));
-      } else {
-        const add = el("button", "button small primary", T.add);
-        add.type = "submit";
-        form.appendChild(add);
-      }
-      li.appendChild(form);
-      list.appendChild(li);
-    });
-    box.appendChild(list);
-    if (/^\d/.test(q)) box.appendChild(el("p", "hint", T.duiHint));
+    box.replaceChildren(content);
   }
 
   function resetSearch() {
+    renderSeq++; // a search still drawing must not bring the old results back
     const input = $("participant-search");
     const box = $("search-results");
     if (box) box.innerHTML = "";

@@ -72,6 +72,13 @@ def api_posts(page):
     return sent
 
 
+QUARANTINED = pytest.mark.skip(
+    reason="Quarantined 01/12/2026: intermittent in CI and locally (a click on a search result times out "
+    "while the results are redrawn; an answer check sees no reply). Issue 15 stays open until it is stable."
+)
+
+
+@QUARANTINED
 def test_offline_attendance_survives_a_reload_and_syncs_exactly_once(browser_login, live_server, office_a, staff_a):
     workshop = factories.workshop(office_a, title="Taller en la escuela rural")
     known = [
@@ -227,6 +234,7 @@ def test_a_dui_registered_meanwhile_by_another_device_is_attached_not_duplicated
     assert Participant.objects.filter(dui=dui).count() == 1
 
 
+@QUARANTINED
 def test_an_answer_lost_on_the_way_is_retried_with_the_same_uuid_and_applied_once(
     browser_login, live_server, office_a, staff_a
 ):
