@@ -1,10 +1,15 @@
+import contextlib
 import datetime
+import threading
 import zoneinfo
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connections
 from django.test import override_settings
+from django.test.testcases import LiveServerThread
 from django.utils import translation
 
 from core.roles import Role
@@ -151,6 +156,53 @@ def chromium():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+# On in-memory SQLite the live server's threads use the tests' one database connection (Django
+# passes it to them: another connection would see another, empty database). One connection must
+# not run two statements at once: a page and the requests its service worker makes in the
+# background, or a request and the test's own query, then fail now and then ("database table is
+# locked", a 503). So the live server handles one request at a time, and the test thread's
+# queries wait for the request in progress. PostgreSQL gives each thread its own connection and
+# keeps the server concurrent.
+_SHARED_CONNECTION_LOCK = threading.RLock()
+
+
+class _OneRequestAtATimeOnSharedSQLite(ThreadedWSGIServer):
+    def set_app(self, application):
+        if not self.connections_override:
+            return super().set_app(application)
+
+        def one_at_a_time(environ, start_response):
+            with _SHARED_CONNECTION_LOCK:
+                result = application(environ, start_response)
+                try:
+                    return list(result)  # the body too is produced under the lock
+                finally:
+                    if hasattr(result, "close"):
+                        result.close()
+
+        return super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = _OneRequestAtATimeOnSharedSQLite
+
+
+def _waits_for_the_request_in_progress(execute, sql, params, many, context):
+    with _SHARED_CONNECTION_LOCK:
+        return execute(sql, params, many, context)
+
+
+@pytest.fixture(autouse=True)
+def _shared_sqlite_connection_one_statement_at_a_time(request):
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    with contextlib.ExitStack() as stack:
+        for connection in connections.all():
+            if connection.vendor == "sqlite" and connection.is_in_memory_db():
+                stack.enter_context(connection.execute_wrapper(_waits_for_the_request_in_progress))
+        yield
 
 
 @pytest.fixture

@@ -214,6 +214,11 @@
     const found = q ? localSearch(q) : [];
     const attending = found.length ? await attendingIds() : new Set();
     if (seq !== renderSeq) return; // a newer search replaced this one
+    // The same answer again (the input event and htmx's trigger both search): keep the list that is
+    // on screen, so a tap already on its way lands on the button it aimed at.
+    const drawn = JSON.stringify([q, found.map((p) => [p.id, attending.has(p.id)])]);
+    if (box.dataset.drawn === drawn && box.childElementCount) return;
+    box.dataset.drawn = drawn;
     const content = document.createDocumentFragment();
     if (q && !found.length) content.appendChild(el("p", "hint", fmt(T.noneFound, { q })));
     if (found.length) {
@@ -247,7 +252,10 @@
     renderSeq++; // a search still drawing must not bring the old results back
     const input = $("participant-search");
     const box = $("search-results");
-    if (box) box.innerHTML = "";
+    if (box) {
+      box.innerHTML = "";
+      delete box.dataset.drawn;
+    }
     if (input) {
       input.value = "";
       input.focus({ preventScroll: true });
@@ -264,11 +272,13 @@
 
   // --- offline actions ---
 
+  // The search is cleared at once, before the action is stored: the user may already be typing
+  // the next name, which a late clean-up would wipe (with the results they are about to tap).
   async function queueAdd(participantId, name, dui) {
     const payload = { participant: Number(participantId) };
     if (dui) payload.participant_dui = dui;
-    await enqueue("add", payload, name);
     resetSearch();
+    await enqueue("add", payload, name);
     say(fmt(T.queuedAdd, { name }));
   }
 
@@ -362,10 +372,10 @@
       return;
     }
     const label = fullName(data);
-    await enqueue("new", Object.assign(data, { not_duplicate: Boolean(notDuplicate) }), label);
     form.reset();
-    say(fmt(T.queuedNew, { name: label }));
     resetSearch();
+    await enqueue("new", Object.assign(data, { not_duplicate: Boolean(notDuplicate) }), label);
+    say(fmt(T.queuedNew, { name: label }));
   }
 
   function showSuggestion(form, data, candidates) {
@@ -694,6 +704,10 @@
       event.preventDefault();
       renderResults(elt.value);
     }
+  });
+  // Results the server drew (online) are not the ones this page drew.
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target && event.detail.target.id === "search-results") delete event.detail.target.dataset.drawn;
   });
   const search = $("participant-search");
   if (search) {
