@@ -17,7 +17,6 @@ SESSION_COOKIE_AGE of idleness, never after.
 """
 
 import datetime
-
 import logging
 
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
