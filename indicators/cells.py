@@ -19,9 +19,13 @@ it. So cells change speed, never figures.
   `refresh_figures` task; until the task has recomputed the cells the row touches, figures over
   that municipality and date are computed live.
 - `rebuild` recomputes everything from scratch and reports the cells that differed.
+- `batched()`: within it (one page being built), reads of the same level and period share one
+  query, which fetches every unit and bucket of that level once.
 """
 
 import calendar
+import contextlib
+import contextvars
 import datetime
 import weakref
 from decimal import Decimal
@@ -430,6 +434,40 @@ def read_grid(key, municipalities, start, end, user, states) -> dict | None:
     return {(sex, age): n for sex, age, n in values.get(f"grid:{key}", [])}
 
 
+_batch: contextvars.ContextVar[dict | None] = contextvars.ContextVar("figure_cells_batch", default=None)
+
+
+@contextlib.contextmanager
+def batched():
+    """Within this block, cell reads of the same level, periods and municipalities share one query
+    (every unit and bucket of the level is fetched at the first read). For one page being built:
+    what it fetched is forgotten when the block ends, and a change made inside the block is not
+    seen by a read that reuses a fetch made before it."""
+    token = _batch.set({})
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
+def _fetch(kind, starts, level, ids, units=None, buckets=None) -> list[tuple]:
+    """The cells of `level` for `starts` (only `units` and `buckets` when given), the "built"
+    marker, and whether a change over `ids` in those periods waits for the refresh (per row)."""
+    stale = StaleFigures.objects.filter(
+        municipality_id__in=sorted(ids), date__gte=starts[0], date__lte=period_of(kind, starts[-1])[1]
+    )
+    wanted = Q(period=kind, start__in=starts, level=level)
+    if units is not None:
+        wanted &= Q(unit__in=sorted(units))
+    if buckets is not None:
+        wanted &= Q(bucket__in=buckets)
+    return list(
+        FigureCell.objects.filter(wanted | Q(level=BUILT))
+        .annotate(stale=Exists(stale), stale_official=Exists(stale.filter(official=True)))
+        .values_list("level", "start", "unit", "bucket", "values", "stale", "stale_official")
+    )
+
+
 def _lookup(municipalities, start, end, by, user, variants: dict):
     """(cells {(start, unit, bucket): values}, {variant: bucket}, period starts, units) or None."""
     buckets = {}
@@ -469,17 +507,14 @@ def _lookup(municipalities, start, end, by, user, variants: dict):
     if plan is None:
         return None
     level, units = plan
-    stale = StaleFigures.objects.filter(
-        municipality_id__in=sorted(ids), date__gte=starts[0], date__lte=period_of(kind, starts[-1])[1]
-    )
-    rows = list(
-        FigureCell.objects.filter(
-            Q(period=kind, start__in=starts, level=level, unit__in=sorted(units), bucket__in=set(buckets.values()))
-            | Q(level=BUILT)
-        )
-        .annotate(stale=Exists(stale), stale_official=Exists(stale.filter(official=True)))
-        .values_list("level", "start", "unit", "bucket", "values", "stale", "stale_official")
-    )
+    memo = _batch.get()
+    if memo is None:
+        rows = _fetch(kind, starts, level, ids, units, set(buckets.values()))
+    else:
+        key = (kind, tuple(starts), level, frozenset(ids))
+        if key not in memo:
+            memo[key] = _fetch(kind, starts, level, ids)
+        rows = memo[key]
     marker = [row for row in rows if row[0] == BUILT]
     if not marker or not marker[0][4].get("built"):
         return None  # not built yet
@@ -492,7 +527,7 @@ def _lookup(municipalities, start, end, by, user, variants: dict):
     }
     if not buckets:
         return None
-    cells = {(row[1], row[2], row[3]): row[4] for row in rows if row[0] != BUILT}
+    cells = {(row[1], row[2], row[3]): row[4] for row in rows if row[0] != BUILT and row[2] in units}
     return cells, buckets, starts, units
 
 

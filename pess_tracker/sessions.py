@@ -9,8 +9,14 @@ Here, when the database cannot be reached and the session holds nothing new (onl
 refresh is lost), the save is skipped with one warning; the finished response goes out. When the
 session does hold something new (a login, an import preview), the database error propagates and
 the request answers 503 (pess_tracker/errors.py), so the user knows to try again.
+
+The idle expiry is pushed at most once a minute: a request that changes nothing in the session
+and finds its stored expiry less than EXPIRY_REFRESH_SECONDS behind the new one writes nothing
+(no UPDATE, no commit on every page view). A session may therefore end up to a minute before
+SESSION_COOKIE_AGE of idleness, never after.
 """
 
+import datetime
 import logging
 
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
@@ -19,8 +25,25 @@ from django.db import InterfaceError, OperationalError
 logger = logging.getLogger("pess.errors")
 
 
+EXPIRY_REFRESH_SECONDS = 60
+
+
 class SessionStore(DatabaseSessionStore):
+    _stored_expiry = None
+
+    def _get_session_from_db(self):
+        stored = super()._get_session_from_db()
+        self._stored_expiry = stored.expire_date if stored else None
+        return stored
+
+    def _expiry_fresh(self) -> bool:
+        if self._stored_expiry is None or self.session_key is None:
+            return False
+        return self.get_expiry_date() - self._stored_expiry < datetime.timedelta(seconds=EXPIRY_REFRESH_SECONDS)
+
     def save(self, must_create=False):
+        if not must_create and not self.modified and self._expiry_fresh():
+            return None  # only the idle expiry would move, by less than a minute
         try:
             return super().save(must_create=must_create)
         except Exception as exc:

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geography.models import PessPhase, TerritorialOffice
+from indicators import cells, maps, periods, registry
 from indicators import figures as indicators
-from indicators import maps, periods, registry
 from indicators.disaggregation import GRID_AGE_GROUPS, GRID_SEXES, AgeGroup
 from indicators.figures import IndicatorKey as K
 from indicators.registry import Review
@@ -252,6 +252,11 @@ def chart_months(filters: ReportFilters) -> tuple[datetime.date, datetime.date]:
 
 
 def build_report(filters: ReportFilters, user) -> Report:
+    with cells.batched():  # the figures of one level and period come from one query
+        return _build_report(filters, user)
+
+
+def _build_report(filters: ReportFilters, user) -> Report:
     municipalities = filters.municipalities(user)
     municipality_list = list(municipalities.select_related("department").order_by("department__code", "name"))
     offices = list(TerritorialOffice.objects.visible_to(user).order_by("department__code", "name"))
@@ -292,7 +297,13 @@ def build_report(filters: ReportFilters, user) -> Report:
     if filters.period is not None and filters.period.kind == "year" and keys:
         year = filters.period.start.year
         targets = indicators.targets_by(municipalities, year, keys, filters.level)
-        target_totals = indicators.targets_by(municipalities, year, keys, None)
+        if filters.level == "office":  # a department may have several offices: its targets are in each
+            target_totals = indicators.targets_by(municipalities, year, keys, None)
+        else:  # each municipality is in one group: the groups add up to the total
+            target_totals = {}
+            for group in targets.values():
+                for key, value in group.items():
+                    target_totals[key] = target_totals.get(key, 0) + value
         table = _targets_table(filters, keys, groups, data, total, targets, target_totals, year)
         if table:
             tables.append(table)

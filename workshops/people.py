@@ -3,7 +3,7 @@ bulk import, merge). Attendance itself is recorded through workshops.services.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -122,6 +122,14 @@ class ParticipantData:
     email: str = ""
     consent: bool = False
     errors: list = field(default_factory=list)
+
+
+def from_form(data_class, cleaned: dict):
+    """`data_class` (ParticipantData, checkin.EntryData) from a form's cleaned data: the fields
+    both have, and the form's "institution" (a name) as `institution_name`."""
+    names = {f.name for f in fields(data_class)} - {"errors", "institution_name"}
+    values = {name: cleaned[name] for name in names if name in cleaned}
+    return data_class(**values, institution_name=cleaned.get("institution", ""))
 
 
 def _participant(data: ParticipantData, workshop: Workshop, by, *, institution, now) -> Participant:

@@ -257,18 +257,7 @@ def attendance_new(request, pk):
     candidates = []
     if form.is_valid():
         d = form.cleaned_data
-        data = people.ParticipantData(
-            first_names=d["first_names"],
-            last_names=d["last_names"],
-            sex=d["sex"],
-            age_group=d["age_group"],
-            institution_name=d["institution"],
-            dui=d["dui"],
-            position=d["position"],
-            phone=d["phone"],
-            email=d["email"],
-            consent=d["consent"],
-        )
+        data = people.from_form(people.ParticipantData, d)
         try:
             participant, attendance = people.register_and_attend(
                 workshop=workshop, data=data, by=request.user, not_duplicate=d["not_duplicate"]

@@ -22,7 +22,7 @@ from core.errors import DomainError
 from core.events import client_ip
 from core.privacy import PRIVACY_NOTICE
 from review import services as review
-from workshops import checkin
+from workshops import checkin, people
 from workshops.forms import CheckInForm
 from workshops.views import LOCKED_MESSAGE, _forbidden, _update, visible_workshop
 
@@ -184,14 +184,7 @@ def checkin_form(request, token):
             status = 400
         elif form.is_valid():
             d = form.cleaned_data
-            data = checkin.EntryData(
-                first_names=d["first_names"],
-                last_names=d["last_names"],
-                sex=d["sex"],
-                age_group=d["age_group"],
-                institution_name=d["institution"],
-                dui=d["dui"],
-            )
+            data = people.from_form(checkin.EntryData, d)
             try:
                 checkin.submit_entry(token=token, data=data, device_id=device_id, address=client_ip(request) or "")
             except checkin.LinkRefused as exc:

@@ -7,12 +7,16 @@ import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
@@ -24,6 +28,7 @@ from core.privacy import can_see_personal_data, masked
 from core.security import LOGIN_AT_SESSION_KEY
 from pess_tracker import views
 from pess_tracker.jsonlog import JsonFormatter
+from pess_tracker.sessions import SessionStore
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -184,6 +189,31 @@ def test_sessions_expire_after_inactivity_and_are_renewed_on_each_request(settin
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
     assert settings.SESSION_COOKIE_AGE <= 60 * 60
     assert settings.SESSION_ABSOLUTE_AGE > settings.SESSION_COOKIE_AGE
+
+
+def stored_expiry(client):
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def test_the_idle_expiry_is_stored_at_most_once_a_minute_and_changes_are_always_saved(client, staff_a):
+    client.force_login(staff_a)
+    client.get("/talleres/")  # stores what the session remembers (login time, 2FA)
+    stored = stored_expiry(client)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/talleres/").status_code == 200
+    assert not [q for q in ctx.captured_queries if 'UPDATE "django_session"' in q["sql"]]
+    assert stored_expiry(client) == stored
+
+    # Stored more than a minute ago: the next request pushes it.
+    Session.objects.filter(session_key=client.session.session_key).update(expire_date=stored - timedelta(minutes=2))
+    client.get("/talleres/")
+    assert stored_expiry(client) >= stored
+
+    # A change to the session is saved however fresh its expiry is.
+    store = SessionStore(client.session.session_key)
+    store["probe"] = "kept"
+    store.save()
+    assert SessionStore(client.session.session_key).get("probe") == "kept"
 
 
 def test_session_ends_after_the_absolute_lifetime_however_active(client, staff_a, settings):
