@@ -23,6 +23,8 @@ def _aggregate_expression(src: Source, condition: Q | None = None):
     if src.aggregate == "count":
         return Count("pk", filter=condition)
     kind, field = src.aggregate.split(":")
+    if kind == "count":  # rows counted through a non-null column an index covers
+        return Count(field, filter=condition)
     if kind == "sum":
         return Sum(field, filter=condition)
     return Count(field, distinct=True, filter=condition)

@@ -77,7 +77,9 @@ class Source:
     model: type[models.Model]
     municipality_path: str
     date_path: str
-    aggregate: str  # "count" | "sum:<field>" | "distinct:<field>"
+    # "count" | "count:<non-null field>" (the same number, readable from an index that covers the
+    # field) | "sum:<field>" | "distinct:<field>"
+    aggregate: str
     filters: tuple = ()
     sex_path: str | None = None
     age_path: str | None = None

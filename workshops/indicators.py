@@ -18,7 +18,9 @@ def register_sources() -> None:
         K.TRAINING_HOURS,
         Source(Workshop, "municipality", "start_date", "sum:hours", (("status", WorkshopStatus.HELD),)),
     )
-    register(K.ATTENDANCES, Source(Attendance, *at, "count", held, **reviewed))
+    # Counted through participant_id: with the workshop and the participant, all a figure reads of
+    # an attendance row, a year of attendance is read from the (workshop, participant) index alone.
+    register(K.ATTENDANCES, Source(Attendance, *at, "count:participant", held, **reviewed))
     register(K.PARTICIPANTS, Source(Attendance, *at, "distinct:participant", held, **people, **reviewed))
     register(
         K.PARTICIPANTS_WOMEN,
