@@ -152,3 +152,37 @@ def test_header_and_tap_targets_on_the_main_staff_pages(chromium, live_server, s
     finally:
         context.close()
     assert failures == [], "\n".join(sorted(set(failures)))
+
+
+def test_manager_pages_fit_a_phone_without_sideways_scroll(chromium, live_server, manager, office_a):
+    """The reports page's charts are wider than a phone: they scroll inside their card, the page
+    itself never scrolls sideways (nor do the other pages managers read)."""
+    municipality = factories.pess_municipality(office_a)
+    workshop = factories.workshop(office_a, municipality)
+    factories.attendance(workshop, factories.participant(office_a))
+    pages = [
+        "/",
+        "/informes/",
+        "/informes/?level=municipality&period=year&year=2026",
+        "/informes/?period=custom&start=15/02/2026&end=30/11/2026",
+        "/municipios/",
+        municipality.get_absolute_url(),
+        "/transparencia/",
+    ]
+    context, page = phone_login(chromium, live_server, manager)
+    failures = []
+    try:
+        for url in pages:
+            response = page.goto(f"{live_server.url}{url}")
+            if response.status != 200:
+                failures.append(f"{url}: HTTP {response.status}")
+                continue
+            page_width = page.evaluate("document.documentElement.scrollWidth")
+            if page_width > PHONE["width"]:
+                failures.append(f"{url}: page is {page_width} px wide")
+        page.goto(f"{live_server.url}/informes/")
+        chart = page.locator(".chart-scroll").first
+        assert chart.evaluate("(el) => el.scrollWidth > el.clientWidth")  # the chart scrolls in its card
+    finally:
+        context.close()
+    assert failures == [], "\n".join(failures)
