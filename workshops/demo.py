@@ -4,11 +4,13 @@
 municipalities, offices and authors, insert helpers); this module never imports demo.
 """
 
+import datetime
 from decimal import Decimal
 
 from core.text import normalize_name
 from core.validators import dui_check_digit
 from indicators.disaggregation import AgeGroup, Sex
+from review.models import ReviewState
 from workshops.models import Attendance, Participant, Workshop, WorkshopAudience, WorkshopStatus, WorkshopTopic
 
 # What seed() writes, dependants first (the order in which demo data is deleted).
@@ -243,7 +245,30 @@ def _workshops(ctx) -> list[Workshop]:
                 created_by=ctx.author(office),
             )
         )
+    _something_to_work_on(ctx, workshops)
     return ctx.bulk(Workshop, workshops, batch_size=5000)
+
+
+def _something_to_work_on(ctx, workshops) -> None:
+    """Whatever dates the draw gave, each office's staff find today's workshop to take attendance
+    in (planned, a draft: for the attendance page, offline use and QR check-in, which works on the
+    workshop's day only), and its coordinator finds one held three days ago waiting for review
+    (its attendance shows as pending beside the official figures). The office's first two drawn
+    workshops are re-dated, so the sizes and the random sequence do not change."""
+    firsts: dict[int, list[Workshop]] = {}
+    for workshop in workshops:
+        chosen = firsts.setdefault(workshop.office_id, [])
+        if len(chosen) < 2:
+            chosen.append(workshop)
+    recent = ctx.today - datetime.timedelta(days=3)
+    for today_workshop, *waiting in firsts.values():
+        today_workshop.start_date = today_workshop.end_date = ctx.today
+        today_workshop.status = WorkshopStatus.PLANNED
+        today_workshop.review_state = ReviewState.DRAFT
+        for workshop in waiting:
+            workshop.start_date = workshop.end_date = recent
+            workshop.status = WorkshopStatus.HELD
+            workshop.review_state = ReviewState.SUBMITTED
 
 
 def _attendance(ctx, workshops, pool_by_office) -> None:
