@@ -272,13 +272,43 @@
 
   // --- offline actions ---
 
+  // The device refused to store an action (storage full or cleared, private browsing): nothing
+  // was queued. Say so where the eyes are; what was typed is given back.
+  function storeFailed(error) {
+    const text = fmt(T.storeFailed, { detail: (error && error.message) || String(error) });
+    const banner = $("offline-banner");
+    if (banner) {
+      banner.hidden = false;
+      banner.appendChild(el("p", "offline-error", text));
+    }
+    say(text);
+  }
+
+  // After an action is stored, a result list drawn before it (showing "Agregar" for the person
+  // just added) is drawn again for whatever the search box holds now.
+  function refreshResults() {
+    const input = $("participant-search");
+    const box = $("search-results");
+    if (box) delete box.dataset.drawn;
+    if (input && input.value.trim() && isOffline() && carried) renderResults(input.value);
+  }
+
   // The search is cleared at once, before the action is stored: the user may already be typing
   // the next name, which a late clean-up would wipe (with the results they are about to tap).
   async function queueAdd(participantId, name, dui) {
     const payload = { participant: Number(participantId) };
     if (dui) payload.participant_dui = dui;
+    const input = $("participant-search");
+    const typed = input ? input.value : "";
     resetSearch();
-    await enqueue("add", payload, name);
+    try {
+      await enqueue("add", payload, name);
+    } catch (error) {
+      if (input && !input.value) input.value = typed;
+      storeFailed(error);
+      return;
+    }
+    refreshResults();
     say(fmt(T.queuedAdd, { name }));
   }
 
@@ -295,7 +325,11 @@
       await render();
       return;
     }
-    await enqueue("remove", { participant: id }, name);
+    try {
+      await enqueue("remove", { participant: id }, name);
+    } catch (error) {
+      storeFailed(error);
+    }
   }
 
   function fieldErrors(form) {
@@ -372,9 +406,15 @@
       return;
     }
     const label = fullName(data);
-    form.reset();
     resetSearch();
-    await enqueue("new", Object.assign(data, { not_duplicate: Boolean(notDuplicate) }), label);
+    try {
+      await enqueue("new", Object.assign(data, { not_duplicate: Boolean(notDuplicate) }), label);
+    } catch (error) {
+      storeFailed(error); // the form keeps what was typed
+      return;
+    }
+    form.reset(); // only once the person is stored
+    refreshResults();
     say(fmt(T.queuedNew, { name: label }));
   }
 
@@ -542,9 +582,16 @@
 
   // --- conflict choices ---
 
+  // The choice is stored before the conflict is removed: a refused write leaves the conflict there.
   async function resolve(item, kind, payload, label) {
+    try {
+      await enqueue(kind, payload, label);
+    } catch (error) {
+      storeFailed(error);
+      return;
+    }
     await store.del("queue", item.uuid);
-    await enqueue(kind, payload, label);
+    await render();
   }
 
   function choices(item) {
