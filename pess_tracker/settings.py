@@ -8,10 +8,12 @@ asked for explicitly with DEBUG=True (`make run` and the test suite set it; `.en
 it); it then needs nothing installed (SQLite in the project folder).
 """
 
+import math
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -140,13 +142,23 @@ DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=0)
 # storage or a database that fits in memory, 1.1 lets it read a year of attendance through the
 # (workshop, participant) index instead of scanning and hashing the whole table (that join: 58 ms
 # instead of 137 ms on the national data; README, "Performance"). Empty: the server's own setting.
-DB_RANDOM_PAGE_COST = env.str("DB_RANDOM_PAGE_COST", default="1.1")
+DB_RANDOM_PAGE_COST = env.str("DB_RANDOM_PAGE_COST", default="1.1").strip()
+if DB_RANDOM_PAGE_COST:
+    try:
+        _cost = float(DB_RANDOM_PAGE_COST)
+    except ValueError:
+        _cost = float("nan")
+    if not (math.isfinite(_cost) and _cost > 0):
+        raise ImproperlyConfigured(f"DB_RANDOM_PAGE_COST must be a positive number (1.1), not {DB_RANDOM_PAGE_COST!r}")
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    _session = [f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}"] if DB_STATEMENT_TIMEOUT_MS else []
+    # Added to any options DATABASE_URL already gives (?options=...), never instead of them.
+    _session = [DATABASES["default"].get("OPTIONS", {}).get("options", "")]
+    if DB_STATEMENT_TIMEOUT_MS:
+        _session.append(f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}")
     if DB_RANDOM_PAGE_COST:
-        _session.append(f"-c random_page_cost={float(DB_RANDOM_PAGE_COST)}")
-    if _session:
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(_session)
+        _session.append(f"-c random_page_cost={_cost}")
+    if any(_session):
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(part for part in _session if part)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

@@ -122,3 +122,42 @@ def test_the_test_suite_runs_in_development_mode():
 
     assert os.environ["DEBUG"] == "True"
     assert settings.DEMO_MODE is True and settings.SECURE_SSL_REDIRECT is False
+
+
+DATABASE_OPTIONS = """
+import os
+import environ
+environ.Env.read_env = staticmethod(lambda *args, **kwargs: None)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pess_tracker.settings")
+from django.conf import settings
+print(settings.DATABASES["default"].get("OPTIONS", {}).get("options", ""))
+"""
+
+
+def database_options(**variables) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", DATABASE_OPTIONS],
+        cwd=BASE_DIR,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DEBUG": "True", **variables},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_postgresql_session_options_are_added_to_those_of_the_database_url():
+    result = database_options(
+        DATABASE_URL="postgres://pess@127.0.0.1:5432/pess?options=-c%20search_path%3Dpublic",
+        DB_STATEMENT_TIMEOUT_MS="55000",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "-c search_path=public -c statement_timeout=55000 -c random_page_cost=1.1"
+    kept = database_options(DATABASE_URL="postgres://pess@127.0.0.1:5432/pess", DB_RANDOM_PAGE_COST="")
+    assert kept.returncode == 0 and kept.stdout.strip() == ""  # the server's own planner settings
+
+
+@pytest.mark.parametrize("value", ["1,1", "nan", "-1", "rápido"])
+def test_a_wrong_random_page_cost_stops_the_start_and_names_the_setting(value):
+    result = database_options(DATABASE_URL="postgres://pess@127.0.0.1:5432/pess", DB_RANDOM_PAGE_COST=value)
+    assert result.returncode != 0
+    assert "DB_RANDOM_PAGE_COST must be a positive number" in result.stderr
