@@ -39,7 +39,10 @@ class SessionStore(DatabaseSessionStore):
     def _expiry_fresh(self) -> bool:
         if self._stored_expiry is None or self.session_key is None:
             return False
-        return self.get_expiry_date() - self._stored_expiry < datetime.timedelta(seconds=EXPIRY_REFRESH_SECONDS)
+        # Never fresh when the new expiry is earlier than the stored one (a shorter SESSION_COOKIE_AGE,
+        # a clock behind): the stored one would keep the session alive longer than it may be.
+        behind = self.get_expiry_date() - self._stored_expiry
+        return datetime.timedelta(0) <= behind < datetime.timedelta(seconds=EXPIRY_REFRESH_SECONDS)
 
     def save(self, must_create=False):
         if not must_create and not self.modified and self._expiry_fresh():

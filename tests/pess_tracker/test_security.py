@@ -209,6 +209,12 @@ def test_the_idle_expiry_is_stored_at_most_once_a_minute_and_changes_are_always_
     client.get("/talleres/")
     assert stored_expiry(client) >= stored
 
+    # A stored expiry later than the new one (the idle timeout was shortened) is brought forward.
+    later = stored_expiry(client) + timedelta(minutes=10)
+    Session.objects.filter(session_key=client.session.session_key).update(expire_date=later)
+    client.get("/talleres/")
+    assert stored_expiry(client) < later
+
     # A change to the session is saved however fresh its expiry is.
     store = SessionStore(client.session.session_key)
     store["probe"] = "kept"
