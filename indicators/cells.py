@@ -511,9 +511,13 @@ def _lookup(municipalities, start, end, by, user, variants: dict):
     if memo is None:
         rows = _fetch(kind, starts, level, ids, units, set(buckets.values()))
     else:
-        key = (kind, tuple(starts), level, frozenset(ids))
+        # Every unit of a level with few units (the page reads several groupings of it); of the
+        # 262 municipalities, only the ones asked for (a one-municipality report's monthly chart
+        # must not read the whole country's months).
+        wanted = frozenset(units) if level == "municipality" else None
+        key = (kind, tuple(starts), level, frozenset(ids), wanted)
         if key not in memo:
-            memo[key] = _fetch(kind, starts, level, ids)
+            memo[key] = _fetch(kind, starts, level, ids, wanted)
         rows = memo[key]
     marker = [row for row in rows if row[0] == BUILT]
     if not marker or not marker[0][4].get("built"):

@@ -254,7 +254,8 @@ def _something_to_work_on(ctx, workshops) -> None:
     in (planned, a draft: for the attendance page, offline use and QR check-in, which works on the
     workshop's day only), and its coordinator finds one held three days ago waiting for review
     (its attendance shows as pending beside the official figures). The office's first two drawn
-    workshops are re-dated, so the sizes and the random sequence do not change."""
+    workshops are re-dated, so the number of workshops does not change; the data stays the same
+    for the same seed and day."""
     firsts: dict[int, list[Workshop]] = {}
     for workshop in workshops:
         chosen = firsts.setdefault(workshop.office_id, [])
