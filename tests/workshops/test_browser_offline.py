@@ -286,3 +286,26 @@ def test_another_user_signing_in_on_the_device_clears_the_previous_users_data(
         "async () => !(await caches.keys()).some((n) => n.startsWith('pess-private'))", timeout=10_000
     )
     assert page.evaluate(PRIVATE_CACHES) == []
+
+
+def test_an_action_the_device_cannot_store_says_so_and_keeps_what_was_typed(
+    browser_login, live_server, office_a, staff_a
+):
+    workshop = factories.workshop(office_a, title="Taller con el dispositivo lleno")
+    factories.participant(office_a, first_names="Rosa", last_names="Sinespacio")
+    page = browser_login(staff_a, width=390)
+    take_offline(page, live_server, workshop)
+    page.context.set_offline(True)
+    # The device refuses every write from now on (storage full, or cleared by the browser).
+    page.evaluate("() => { window.PessOffline.put = () => Promise.reject(new Error('QuotaExceededError')); }")
+
+    add_from_search(page, "rosa")
+    banner = page.locator("#offline-banner")
+    expect(banner).to_contain_text("No se pudo guardar en este dispositivo (QuotaExceededError)")
+    expect(page.locator("#participant-search")).to_have_value("rosa")
+
+    register(page, "Marta", "Llena", "F", "30-59")
+    expect(banner.locator(".offline-error")).to_have_count(2)
+    expect(page.locator("#id_first_names")).to_have_value("Marta")  # the form keeps what was typed
+    expect(page.locator("#offline-queue li")).to_have_count(0)
+    assert not Attendance.objects.filter(workshop=workshop).exists()
