@@ -144,6 +144,7 @@
     return (await store.exists()) ? store.queueFor(workshopId) : [];
   }
 
+  // The queued item, or null when the device refused to store it (storeFailed has said so).
   async function enqueue(kind, payload, label) {
     const item = {
       uuid: newUuid(),
@@ -157,8 +158,13 @@
       next_try: 0,
       created_at: new Date().toISOString(),
     };
-    await store.setOwner(userId);
-    await store.put("queue", item);
+    try {
+      await store.setOwner(userId);
+      await store.put("queue", item);
+    } catch (error) {
+      storeFailed(error);
+      return null;
+    }
     await render();
     if (navigator.onLine) sync(); // a request that finds no network just waits for the next try
     return item;
@@ -301,11 +307,8 @@
     const input = $("participant-search");
     const typed = input ? input.value : "";
     resetSearch();
-    try {
-      await enqueue("add", payload, name);
-    } catch (error) {
-      if (input && !input.value) input.value = typed;
-      storeFailed(error);
+    if (!(await enqueue("add", payload, name))) {
+      if (input && !input.value) input.value = typed; // given back
       return;
     }
     refreshResults();
@@ -325,11 +328,7 @@
       await render();
       return;
     }
-    try {
-      await enqueue("remove", { participant: id }, name);
-    } catch (error) {
-      storeFailed(error);
-    }
+    await enqueue("remove", { participant: id }, name);
   }
 
   function fieldErrors(form) {
@@ -407,13 +406,8 @@
     }
     const label = fullName(data);
     resetSearch();
-    try {
-      await enqueue("new", Object.assign(data, { not_duplicate: Boolean(notDuplicate) }), label);
-    } catch (error) {
-      storeFailed(error); // the form keeps what was typed
-      return;
-    }
-    form.reset(); // only once the person is stored
+    if (!(await enqueue("new", Object.assign(data, { not_duplicate: Boolean(notDuplicate) }), label))) return;
+    form.reset(); // only once the person is stored (a refusal keeps what was typed)
     refreshResults();
     say(fmt(T.queuedNew, { name: label }));
   }
@@ -584,12 +578,7 @@
 
   // The choice is stored before the conflict is removed: a refused write leaves the conflict there.
   async function resolve(item, kind, payload, label) {
-    try {
-      await enqueue(kind, payload, label);
-    } catch (error) {
-      storeFailed(error);
-      return;
-    }
+    if (!(await enqueue(kind, payload, label))) return;
     await store.del("queue", item.uuid);
     await render();
   }
