@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
@@ -186,16 +185,6 @@ def new_device_id() -> str:
     return secrets.token_urlsafe(18)
 
 
-@dataclass
-class EntryData:
-    first_names: str
-    last_names: str
-    sex: str
-    age_group: str
-    institution_name: str = ""
-    dui: str = ""
-
-
 TOO_MANY = _(
     "Se enviaron demasiados registros desde esta conexión o este teléfono. "
     "Espere unos minutos o pida ayuda al personal del ISDEMU."
@@ -212,8 +201,9 @@ def check_throttle(*, workshop: Workshop, device_hash: str, address_hash: str) -
 
 
 @transaction.atomic
-def submit_entry(*, token: str, data: EntryData, device_id: str, address: str) -> CheckInEntry:
-    """Store what a participant typed as a pending entry (LinkRefused, or DomainError "throttled")."""
+def submit_entry(*, token: str, data: people.ParticipantData, device_id: str, address: str) -> CheckInEntry:
+    """Store what a participant typed (names, sex, age group, institution name, DUI) as a pending
+    entry (LinkRefused, or DomainError "throttled")."""
     link = usable_link(token)
     device_hash, address_hash = keyed_hash("device", device_id), keyed_hash("address", address)
     check_throttle(workshop=link.workshop, device_hash=device_hash, address_hash=address_hash)

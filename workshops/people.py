@@ -123,13 +123,13 @@ class ParticipantData:
     consent: bool = False
     errors: list = field(default_factory=list)
 
-
-def from_form(data_class, cleaned: dict):
-    """`data_class` (ParticipantData, checkin.EntryData) from a form's cleaned data: the fields
-    both have, and the form's "institution" (a name) as `institution_name`."""
-    names = {f.name for f in fields(data_class)} - {"errors", "institution_name"}
-    values = {name: cleaned[name] for name in names if name in cleaned}
-    return data_class(**values, institution_name=cleaned.get("institution", ""))
+    @classmethod
+    def from_form(cls, cleaned: dict) -> ParticipantData:
+        """From a form's cleaned data (the attendance page's new person, the QR check-in form):
+        the fields it has, and its "institution" (a name) as `institution_name`."""
+        names = {f.name for f in fields(cls)} - {"errors", "institution_name"}
+        values = {name: cleaned[name] for name in names if name in cleaned}
+        return cls(**values, institution_name=cleaned.get("institution", ""))
 
 
 def _participant(data: ParticipantData, workshop: Workshop, by, *, institution, now) -> Participant:

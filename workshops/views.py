@@ -257,7 +257,7 @@ def attendance_new(request, pk):
     candidates = []
     if form.is_valid():
         d = form.cleaned_data
-        data = people.from_form(people.ParticipantData, d)
+        data = people.ParticipantData.from_form(d)
         try:
             participant, attendance = people.register_and_attend(
                 workshop=workshop, data=data, by=request.user, not_duplicate=d["not_duplicate"]

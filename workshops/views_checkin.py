@@ -184,7 +184,7 @@ def checkin_form(request, token):
             status = 400
         elif form.is_valid():
             d = form.cleaned_data
-            data = people.from_form(checkin.EntryData, d)
+            data = people.ParticipantData.from_form(d)
             try:
                 checkin.submit_entry(token=token, data=data, device_id=device_id, address=client_ip(request) or "")
             except checkin.LinkRefused as exc:
