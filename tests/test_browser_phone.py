@@ -109,6 +109,23 @@ TARGETS = """() => {
 }"""
 
 
+def page_problems(page, live_server, urls, more=None) -> list[str]:
+    """Each URL at phone size: an answer other than 200, what `more(url)` finds, and a page wider
+    than the phone (sideways scrolling)."""
+    problems = []
+    for url in urls:
+        response = page.goto(f"{live_server.url}{url}")
+        if response.status != 200:
+            problems.append(f"{url}: HTTP {response.status}")
+            continue
+        if more is not None:
+            problems += more(url)
+        page_width = page.evaluate("document.documentElement.scrollWidth")
+        if page_width > PHONE["width"]:
+            problems.append(f"{url}: page is {page_width} px wide")
+    return problems
+
+
 def test_header_and_tap_targets_on_the_main_staff_pages(chromium, live_server, staff_a, office_a):
     workshop = factories.workshop(office_a)
     factories.attendance(workshop, factories.participant(office_a))
@@ -132,23 +149,19 @@ def test_header_and_tap_targets_on_the_main_staff_pages(chromium, live_server, s
         "/municipios/",
     ]
     context, page = phone_login(chromium, live_server, staff_a)
-    failures = []
+
+    def header_and_targets(url):
+        found = []
+        header = page.locator(".site-header").bounding_box()
+        if header["height"] > 80:
+            found.append(f"{url}: header {header['height']} px")
+        small = page.evaluate(TARGETS)
+        page.get_by_role("button", name="Menú").click()  # the menu's links, open
+        small += page.evaluate(TARGETS)
+        return found + [f"{url}: {t['what']!r} {t['w']}×{t['h']}" for t in small]
+
     try:
-        for url in pages:
-            response = page.goto(f"{live_server.url}{url}")
-            if response.status != 200:
-                failures.append(f"{url}: HTTP {response.status}")
-                continue
-            header = page.locator(".site-header").bounding_box()
-            if header["height"] > 80:
-                failures.append(f"{url}: header {header['height']} px")
-            small = page.evaluate(TARGETS)
-            page.get_by_role("button", name="Menú").click()  # the menu's links, open
-            small += page.evaluate(TARGETS)
-            failures += [f"{url}: {t['what']!r} {t['w']}×{t['h']}" for t in small]
-            page_width = page.evaluate("document.documentElement.scrollWidth")
-            if page_width > PHONE["width"]:
-                failures.append(f"{url}: page is {page_width} px wide")
+        failures = page_problems(page, live_server, pages, header_and_targets)
     finally:
         context.close()
     assert failures == [], "\n".join(sorted(set(failures)))
@@ -170,16 +183,8 @@ def test_manager_pages_fit_a_phone_without_sideways_scroll(chromium, live_server
         "/transparencia/",
     ]
     context, page = phone_login(chromium, live_server, manager)
-    failures = []
     try:
-        for url in pages:
-            response = page.goto(f"{live_server.url}{url}")
-            if response.status != 200:
-                failures.append(f"{url}: HTTP {response.status}")
-                continue
-            page_width = page.evaluate("document.documentElement.scrollWidth")
-            if page_width > PHONE["width"]:
-                failures.append(f"{url}: page is {page_width} px wide")
+        failures = page_problems(page, live_server, pages)
         page.goto(f"{live_server.url}/informes/")
         chart = page.locator(".chart-scroll").first
         assert chart.evaluate("(el) => el.scrollWidth > el.clientWidth")  # the chart scrolls in its card

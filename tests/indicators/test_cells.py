@@ -276,14 +276,19 @@ def test_cells_answer_only_what_they_hold_exactly(approved_workshop, office_a, s
     assert cells.read(keys, everything, *year, None, coordinator_x, official) == {"": {K.WORKSHOPS_HELD: 1}}
 
 
+def _add_approved_workshops(office, municipality, n):
+    """`n` more approved workshops of one new attendee each (the second size of a query-count test)."""
+    for _ in range(n):
+        workshop = factories.workshop(office, municipality, review_state=ReviewState.APPROVED)
+        factories.attendance(workshop, factories.participant(office))
+
+
 def test_figures_from_cells_cost_two_queries_whatever_the_size(approved_workshop, office_a):
     _workshop, muni = approved_workshop
     year = (datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))
     sizes = []
     for extra in (0, 20):
-        for _ in range(extra):
-            w = factories.workshop(office_a, muni, review_state=ReviewState.APPROVED)
-            factories.attendance(w, factories.participant(office_a))
+        _add_approved_workshops(office_a, muni, extra)
         cells.rebuild()
         municipalities = factories.pess_municipality(office_a).__class__.objects.pess()
         with CaptureQueriesContext(connection) as queries:
@@ -314,9 +319,7 @@ def test_reports_page_reads_cells_in_constant_queries(approved_workshop, client,
     params = {"year": 2026}
     counts = []
     for extra in (0, 15):
-        for _ in range(extra):
-            w = factories.workshop(office_a, muni, review_state=ReviewState.APPROVED)
-            factories.attendance(w, factories.participant(office_a))
+        _add_approved_workshops(office_a, muni, extra)
         cells.rebuild()
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url, params)
